@@ -1,0 +1,36 @@
+# One command to set up and see a demo, one to set up and run the tests.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint bench browser
+
+$(STAMP): pyproject.toml
+	@command -v $(PY) >/dev/null || { echo "need $(PY)"; exit 2; }
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# torch==2.13.0 is pinned in pyproject.toml: pip takes the CPU build from this disk.
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Debian's chromium for the dashboard's browser tests (Playwright's own browser download cannot work offline).
+browser:
+	@command -v chromium >/dev/null || { \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null \
+	  || echo "warning: could not install Debian chromium; browser tests will skip"; }
+
+demo: setup
+	$(BIN)/adcraft generate --product "牛仔外套" --attributes "类型#上衣*材质#牛仔布*颜色#白色*风格#简约" \
+	  --platform taobao_title --language zh -n 4 --seed 7
+	$(BIN)/adcraft generate --product "trail running shoes" --attributes "weight#240 g" --attributes "drop#6 mm" \
+	  --platform google_rsa --language en -n 3 --seed 7
+
+test: setup browser
+	$(BIN)/ruff check src tests bench
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: setup
+	$(BIN)/ruff check src tests bench

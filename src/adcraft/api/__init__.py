@@ -1,0 +1,1 @@
+"""adcraft.api — see DESIGN.md."""

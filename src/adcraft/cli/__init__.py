@@ -1,0 +1,1 @@
+"""The command line (Typer + Rich). Thin: parse, call a stage, format."""

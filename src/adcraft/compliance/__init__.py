@@ -1,0 +1,1 @@
+"""adcraft.compliance — see DESIGN.md."""

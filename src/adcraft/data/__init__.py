@@ -1,0 +1,1 @@
+"""adcraft.data — see DESIGN.md."""

@@ -1,0 +1,1 @@
+"""adcraft.evaluate — see DESIGN.md."""

@@ -1,0 +1,1 @@
+"""adcraft.generate — see DESIGN.md."""

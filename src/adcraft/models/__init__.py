@@ -1,0 +1,1 @@
+"""adcraft.models — see DESIGN.md."""

@@ -1,0 +1,1 @@
+"""adcraft.optimize — see DESIGN.md."""

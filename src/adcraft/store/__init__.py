@@ -1,0 +1,1 @@
+"""adcraft.store — see DESIGN.md."""

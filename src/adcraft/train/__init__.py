@@ -1,0 +1,1 @@
+"""adcraft.train — see DESIGN.md."""
