@@ -10,6 +10,7 @@ from adcraft.cli import (
     data_cmd,
     generate_cmd,
     serve_cmd,
+    simulate_cmd,
     train_cmd,
 )
 from adcraft.cli.errors import guarded
@@ -22,7 +23,22 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (generate_cmd, check_cmd, data_cmd, train_cmd, campaign_cmd, serve_cmd):
+
+
+@app.callback()
+def _root() -> None:
+    """Write, check, serve and improve ad creatives with a fine-tuned language model."""
+
+
+@app.command()
+def version() -> None:
+    """Print adcraft's version."""
+    from adcraft import __version__
+
+    print(__version__)
+
+
+for module in (generate_cmd, check_cmd, data_cmd, train_cmd, campaign_cmd, serve_cmd, simulate_cmd):
     module.register(app)
 
 

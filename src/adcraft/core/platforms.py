@@ -140,11 +140,11 @@ PLATFORMS: dict[str, Platform] = {
         Platform(
             id="generic",
             name="Generic free-text ad",
-            fields=(
-                FieldSpec("headline", 60, 1, 1, "a short headline"),
-                FieldSpec("body", 300, 1, 1, "the ad text"),
+            fields=(FieldSpec("text", 500, 1, 1, "free ad copy, e.g. an AdvertiseGen product description"),),
+            source=(
+                "adcraft's own default for channels without a fixed format; 500 characters holds the "
+                "longest AdvertiseGen reference copy."
             ),
-            source="adcraft's own default, for channels without a fixed format.",
             preview="generic",
         ),
     )
