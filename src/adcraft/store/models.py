@@ -1,0 +1,150 @@
+"""The tables: advertisers and their keys, campaigns, creatives, decisions, events, counters, jobs.
+
+`CreativeCounter` holds running totals per (creative, segment), updated in the same transaction as
+the decision or event that changes them, so policy state and stats never rescan the event table.
+Segment "" stands for "no segment" (a primary key column cannot be NULL).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+CAMPAIGN_STATUSES = ("active", "paused")
+CREATIVE_STATUSES = ("active", "paused", "blocked")
+EVENT_TYPES = ("click", "conversion")
+JOB_STATUSES = ("queued", "running", "done", "failed")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Advertiser(Base):
+    __tablename__ = "advertisers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiKey(Base):
+    """Only the SHA-256 of a key is stored; `prefix` (its public head) finds the row to compare."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    advertiser_id: Mapped[int] = mapped_column(ForeignKey("advertisers.id", ondelete="CASCADE"), index=True)
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    advertiser_id: Mapped[int] = mapped_column(ForeignKey("advertisers.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    brief: Mapped[dict[str, Any]] = mapped_column(JSON)
+    platform: Mapped[str] = mapped_column(String(40))
+    policy: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    model: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # Bumped whenever the set of active creatives changes, so every process serving decisions
+    # (API replicas, the dashboard, the CLI) notices and rebuilds its in-memory policy.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Creative(Base):
+    __tablename__ = "creatives"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    fields: Mapped[dict[str, list[str]]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # model id, prompt version, job id, seed texts
+    generation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Decision(Base):
+    """One creative shown once: the impression, with the policy's propensity for off-policy use."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex, handed to the client
+    advertiser_id: Mapped[int] = mapped_column(ForeignKey("advertisers.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    creative_id: Mapped[int] = mapped_column(ForeignKey("creatives.id", ondelete="CASCADE"))
+    segment: Mapped[str] = mapped_column(String(100), default="")
+    context: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
+    propensity: Mapped[float] = mapped_column(Float)
+    clicked: Mapped[bool] = mapped_column(Boolean, default=False)  # a reward is binary: one click counts
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("advertiser_id", "event_id", name="uq_events_advertiser_event"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    advertiser_id: Mapped[int] = mapped_column(ForeignKey("advertisers.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(100))  # the client's id; a retry reuses it
+    decision_id: Mapped[str] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(16))
+    value: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CreativeCounter(Base):
+    __tablename__ = "creative_counters"
+
+    creative_id: Mapped[int] = mapped_column(
+        ForeignKey("creatives.id", ondelete="CASCADE"), primary_key=True
+    )
+    segment: Mapped[str] = mapped_column(String(100), primary_key=True, default="")
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    impressions: Mapped[int] = mapped_column(Integer, default=0)
+    clicks: Mapped[int] = mapped_column(Integer, default=0)
+    conversions: Mapped[int] = mapped_column(Integer, default=0)
+    value: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class GenerationJob(Base):
+    __tablename__ = "generation_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # create / regenerate
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    n_requested: Mapped[int] = mapped_column(Integer, default=0)
+    n_active: Mapped[int] = mapped_column(Integer, default=0)
+    n_blocked: Mapped[int] = mapped_column(Integer, default=0)
+    n_dropped: Mapped[int] = mapped_column(Integer, default=0)
+    seed_texts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
