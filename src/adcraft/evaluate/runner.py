@@ -1,0 +1,207 @@
+"""`evaluate_model`: generate one creative per row with one or two models and score them.
+
+Each row's prompt is `build_prompt(brief)`; the raw completion is parsed with `parse_output` for
+the row's platform, and the parsed fields (for AdvertiseGen rows the `generic` platform's `text`)
+are compared with the reference copy. Decoding is the model's own `decoding.json` (a training run's
+chosen settings) over a fixed seed, then the caller's overrides.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from adcraft.core import Brief, Creative, InputError, get_platform
+from adcraft.data import Example, fingerprint, load_examples
+from adcraft.evaluate.metrics import aggregate
+
+# Settings every evaluation starts from, before the model's decoding.json and the caller's overrides:
+# a fixed seed so two runs on the same rows are comparable, and room for the longest ADGEN copy.
+EVAL_DECODING = {"seed": 0, "max_new_tokens": 192}
+DECODING_OVERRIDES = ("max_new_tokens", "temperature", "top_p", "repetition_penalty",
+                      "no_repeat_ngram_size", "do_sample", "seed")
+
+
+def creative_text(fields: dict[str, list[str]], platform_id: str) -> str:
+    """A creative's values in platform field order, one per line: what is compared with the reference."""
+    platform = get_platform(platform_id)
+    order = [spec.name for spec in platform.fields if spec.name in fields]
+    return "\n".join(value for name in order for value in fields.get(name, []))
+
+
+def within_limits(fields: dict[str, list[str]], platform_id: str) -> bool:
+    """True when every field the platform needs is there, in the allowed count and length."""
+    platform = get_platform(platform_id)
+    if set(fields) - {spec.name for spec in platform.fields}:
+        return False
+    for spec in platform.fields:
+        values = [v for v in fields.get(spec.name, []) if v.strip()]
+        if not spec.min_count <= len(values) <= spec.max_count:
+            return False
+        if any(platform.length(v) > spec.max_length for v in values):
+            return False
+    return True
+
+
+def parse_completion(text: str, brief: Brief) -> dict[str, list[str]]:
+    """The completion's fields; a completion the parser cannot read counts as the whole text stripped."""
+    from adcraft.generate import parse_output
+
+    platform = get_platform(brief.platform)
+    try:
+        fields = parse_output(text, platform)
+    except (InputError, ValueError):
+        fields = {}
+    if not any(v.strip() for values in fields.values() for v in values):
+        fields = {platform.fields[0].name: [text.strip()]} if text.strip() else {}
+    return fields
+
+
+def resolve_decoding(model: str | None, overrides: dict | None) -> dict:
+    """EVAL_DECODING, then the model's decoding.json, then the caller's overrides (None values ignored)."""
+    from adcraft.models import decoding_defaults
+
+    settings = {**EVAL_DECODING, **decoding_defaults(model)}
+    settings.pop("n", None)
+    for key, value in (overrides or {}).items():
+        if key not in DECODING_OVERRIDES:
+            raise InputError(f"unknown decoding setting {key!r}; use one of: {', '.join(DECODING_OVERRIDES)}")
+        if value is not None:
+            settings[key] = value
+    return settings
+
+
+def generate_outputs(generator, examples: Sequence[Example], decoding: dict, batch_size: int,
+                     advance: Callable[[int], None]) -> list[str]:
+    """One raw completion per example, in example order; prompts of similar length share a batch."""
+    from adcraft.generate import build_prompt
+
+    prompts = [build_prompt(e.brief) for e in examples]
+    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+    outputs: list[str] = [""] * len(prompts)
+    for start in range(0, len(order), batch_size):
+        batch = order[start:start + batch_size]
+        completions = generator.complete([prompts[i] for i in batch], n=1, **decoding)
+        for i, candidates in zip(batch, completions, strict=True):
+            outputs[i] = candidates[0] if candidates else ""
+        advance(len(batch))
+    return outputs
+
+
+def score_run(label: str, spec: str | None, model_id: str, examples: Sequence[Example],
+              completions: list[str], decoding: dict, seconds: float) -> tuple[dict, list[dict]]:
+    """The run summary (metrics, format and compliance rates) and per-row details."""
+    from adcraft.compliance import check_creative
+
+    rows, hypotheses, within, flagged, blocked = [], [], 0, 0, 0
+    for example, raw in zip(examples, completions, strict=True):
+        fields = parse_completion(raw, example.brief)
+        creative = Creative(platform=example.brief.platform, language=example.brief.language,
+                            fields=fields or {}, model_id=model_id)
+        findings = check_creative(creative, example.brief) if fields else []
+        fits = within_limits(fields, example.brief.platform)
+        within += fits
+        flagged += bool(findings)
+        blocked += any(f.severity == "block" for f in findings)
+        hypothesis = creative_text(fields, example.brief.platform)
+        hypotheses.append(hypothesis)
+        rows.append({"output": hypothesis, "raw": raw, "within_limits": fits,
+                     "findings": [f.rule_id for f in findings]})
+    references = [e.target_text() for e in examples]
+    languages = [e.brief.language for e in examples]
+    metrics, row_scores = aggregate(hypotheses, references, languages)
+    n = max(len(examples), 1)
+    metrics.update({"within_limits": 100.0 * within / n, "flagged": 100.0 * flagged / n,
+                    "blocked": 100.0 * blocked / n})
+    for row, scores in zip(rows, row_scores, strict=True):
+        row["scores"] = scores
+    run = {"label": label, "model": spec or "default", "model_id": model_id, "decoding": decoding,
+           "seconds": round(seconds, 2), "rows_per_second": round(len(examples) / max(seconds, 1e-9), 3),
+           "metrics": metrics}
+    return run, rows
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write via a temp file in the same folder and rename, so no half-written file is ever left."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def evaluate_model(model: str | None, data: str | Path, *, limit: int | None = None,
+                   compare: str | None = None, batch_size: int = 8, decoding: dict | None = None,
+                   out_dir: str | Path | None = None, fmt: str | None = None, columns: dict | None = None,
+                   sample_size: int = 20, progress: bool = True, console: Console | None = None) -> dict:
+    """Score `model` (and `compare`, on the same rows) on a data file; write JSON + HTML to `out_dir`.
+
+    Returns the result dict that `evaluation.json` holds: `runs` (one per model: label, model,
+    decoding, seconds, metrics) and `rows` (source, attributes, reference, per-model outputs and
+    scores). Metrics follow `adcraft.evaluate.metrics`; `within_limits`, `flagged` and `blocked` are
+    shares x 100 of rows within the platform's limits / with any compliance finding / with a blocking one.
+    """
+    from adcraft.models import load_generator
+
+    if limit is not None and limit < 1:
+        raise InputError(f"--limit must be at least 1, not {limit}")
+    if batch_size < 1:
+        raise InputError(f"batch size must be at least 1, not {batch_size}")
+    examples = list(load_examples(data, fmt=fmt, columns=columns))[:limit]
+    specs = [model] if compare is None else [model, compare]
+    settings = [resolve_decoding(spec, decoding) for spec in specs]  # bad overrides fail before loading
+    console = console or Console(stderr=True)
+    runs, per_run_rows = [], []
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, disable=not progress) as bar:
+        for label, spec, decode in zip("AB", specs, settings, strict=False):
+            generator = load_generator(spec)
+            task = bar.add_task(f"{label}: {spec or 'default'}", total=len(examples))
+            started = time.perf_counter()
+            completions = generate_outputs(generator, examples, decode, batch_size,
+                                           lambda k, task=task: bar.advance(task, k))
+            run, rows = score_run(label, spec, generator.model_id, examples, completions, decode,
+                                  time.perf_counter() - started)
+            runs.append(run)
+            per_run_rows.append(rows)
+    result = {
+        "data": str(data),
+        "fingerprint": fingerprint(examples),
+        "rows_evaluated": len(examples),
+        "limit": limit,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "convention": "BLEU-4 on characters (nltk, smoothing method3), ROUGE F1 on jieba words "
+                      "(rouge-chinese); x100, averaged per row; English: word-level",
+        "runs": runs,
+        "rows": [
+            {"source": e.source, "product": e.brief.product, "attributes": e.brief.adgen_content(),
+             "reference": e.target_text(), "outputs": [r[i] for r in per_run_rows]}
+            for i, e in enumerate(examples)
+        ],
+    }
+    if out_dir is not None:
+        write_outputs(result, Path(out_dir), sample_size=sample_size)
+    return result
+
+
+def write_outputs(result: dict, out_dir: Path, sample_size: int = 20) -> tuple[Path, Path]:
+    """`evaluation.json` and the self-contained `report.html` in `out_dir` (each written atomically)."""
+    from adcraft.evaluate.report import render_html
+
+    json_path, html_path = out_dir / "evaluation.json", out_dir / "report.html"
+    html = render_html(result, sample_size=sample_size)  # render first: nothing is written if it fails
+    _write_atomic(json_path, json.dumps(result, ensure_ascii=False, indent=2))
+    _write_atomic(html_path, html)
+    return json_path, html_path
