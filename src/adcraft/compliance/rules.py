@@ -1,0 +1,247 @@
+"""Rules as data: YAML files inside the package (one per locale or platform), loaded and validated.
+
+A rules file looks like::
+
+    locale: zh                   # zh | en | any
+    citation_markers: ['数据来源']  # optional regexes; their presence softens `cited_downgrade` rules
+    groups:
+      - category: absolute_claim
+        source: 《中华人民共和国广告法》第九条第三项
+        severity: block
+        rules:
+          - id: zh.absolute.best
+            reason: ...
+            terms: [最佳, 最好]          # matched tolerantly: full-width, case, 最.佳, 最 佳
+            except: [最好是]             # phrases around a term that make it innocent
+            patterns: ['销量\\d+万']     # raw regexes on the folded (lower-case, NFKC) text
+            suggest: {最佳: 出色}        # or one string for every term
+            platforms: [amazon_title]   # only on these platforms (default: all)
+            fields: [headline]          # only in these fields (default: all)
+            check: amazon_word_repeats  # a structural check in adcraft.compliance.platform_checks
+
+Anything wrong in a file (unknown key or category, bad regex, missing id) is an InputError that
+names the file and the rule.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from adcraft.core.errors import InputError
+
+CATEGORIES: dict[str, str] = {
+    "absolute_claim": "absolute / superlative terms (zh Ad Law Art. 9(3); en unsubstantiated superlatives)",
+    "medical_claim": "disease-treatment or medical efficacy claims outside medical ads",
+    "financial_guarantee": "guaranteed returns, capital protection, no-risk promises",
+    "unverified_data": "statistics, rankings or test results without a stated source",
+    "misleading_urgency": "false scarcity or countdown pressure",
+    "platform_policy": "a platform's editorial rules (Amazon, Google Ads, Taobao)",
+    "must_avoid": "a word the brief asked to avoid",
+    "pii": "personal information (phone, e-mail, ID card, bank card)",
+}
+LOCALES = ("zh", "en", "any")
+SEVERITIES = ("block", "warn")
+# Categories whose block terms may be banned at decoding time (see `banned_terms`).
+DECODE_CATEGORIES = ("absolute_claim", "medical_claim", "financial_guarantee")
+
+_RULE_KEYS = {
+    "id",
+    "reason",
+    "source",
+    "severity",
+    "terms",
+    "except",
+    "patterns",
+    "suggest",
+    "platforms",
+    "fields",
+    "check",
+    "cited_downgrade",
+    "decode_block",
+    "category",
+}
+_GROUP_KEYS = {"category", "source", "severity", "reason", "rules", "platforms", "fields", "cited_downgrade"}
+_FILE_KEYS = {"locale", "groups", "citation_markers", "description"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: what it matches, how bad a match is, why, and on what authority."""
+
+    id: str
+    locale: str
+    category: str
+    severity: str
+    reason: str
+    source: str
+    terms: tuple[str, ...] = ()
+    exceptions: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    suggestions: dict[str, str] = field(default_factory=dict)
+    suggestion: str | None = None
+    platforms: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+    check: str | None = None
+    cited_downgrade: bool = False
+    decode_block: bool = False
+
+    def suggestion_for(self, term: str) -> str | None:
+        return self.suggestions.get(term, self.suggestion)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    citation_markers: dict[str, tuple[str, ...]]
+
+
+def _as_list(value: Any, where: str, what: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
+        raise InputError(f"{where}: '{what}' must be a list of strings")
+    return tuple(str(v) for v in value)
+
+
+def _compile(pattern: str, where: str) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise InputError(f"{where}: bad regular expression {pattern!r}: {exc}; fix or quote it") from None
+
+
+def _build_rule(raw: Any, group: dict[str, Any], locale: str, where: str) -> Rule:
+    from adcraft.compliance.platform_checks import CHECKS  # the names structural rules may use
+
+    if not isinstance(raw, dict):
+        raise InputError(f"{where}: each rule must be a mapping with at least 'id'")
+    unknown = set(raw) - _RULE_KEYS
+    rule_id = raw.get("id")
+    if not isinstance(rule_id, str) or not rule_id.strip():
+        raise InputError(f"{where}: a rule has no 'id'")
+    where = f"{where}: rule {rule_id!r}"
+    if unknown:
+        raise InputError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_RULE_KEYS)}")
+    merged = {**{k: v for k, v in group.items() if k != "rules"}, **raw}
+    category = merged.get("category")
+    if category not in CATEGORIES:
+        raise InputError(f"{where}: unknown category {category!r}; choose one of: {', '.join(CATEGORIES)}")
+    severity = merged.get("severity", "block")
+    if severity not in SEVERITIES:
+        raise InputError(f"{where}: severity must be 'block' or 'warn', not {severity!r}")
+    terms = _as_list(merged.get("terms"), where, "terms")
+    patterns = _as_list(merged.get("patterns"), where, "patterns")
+    for pattern in patterns:
+        _compile(pattern, where)
+    check = merged.get("check")
+    if check is not None and check not in CHECKS:
+        raise InputError(f"{where}: unknown check {check!r}; known checks: {', '.join(sorted(CHECKS))}")
+    if not terms and not patterns and check is None:
+        raise InputError(f"{where}: a rule needs 'terms', 'patterns' or 'check'")
+    suggest = merged.get("suggest")
+    suggestions: dict[str, str] = {}
+    suggestion: str | None = None
+    if isinstance(suggest, dict):
+        suggestions = {str(k): str(v) for k, v in suggest.items()}
+    elif suggest is not None:
+        suggestion = str(suggest)
+    exceptions = _as_list(merged.get("except"), where, "except")
+    if not merged.get("reason") or not merged.get("source"):
+        raise InputError(f"{where}: every rule needs a 'reason' and a 'source'")
+    decode_default = severity == "block" and category in DECODE_CATEGORIES and not exceptions
+    return Rule(
+        id=rule_id,
+        locale=locale,
+        category=category,
+        severity=severity,
+        reason=str(merged["reason"]),
+        source=str(merged["source"]),
+        terms=terms,
+        exceptions=exceptions,
+        patterns=patterns,
+        suggestions=suggestions,
+        suggestion=suggestion,
+        platforms=_as_list(merged.get("platforms"), where, "platforms"),
+        fields=_as_list(merged.get("fields"), where, "fields"),
+        check=check,
+        cited_downgrade=bool(merged.get("cited_downgrade", False)),
+        decode_block=bool(merged.get("decode_block", decode_default)),
+    )
+
+
+def parse_rules(text: str, name: str) -> RuleSet:
+    """Rules from the YAML `text` of the file called `name` (named in every error)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputError(f"rules file {name}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict) or "groups" not in data:
+        raise InputError(f"rules file {name}: expected a mapping with 'locale' and 'groups'")
+    unknown = set(data) - _FILE_KEYS
+    if unknown:
+        raise InputError(
+            f"rules file {name}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_FILE_KEYS)}"
+        )
+    locale = data.get("locale", "any")
+    if locale not in LOCALES:
+        raise InputError(f"rules file {name}: locale must be one of {LOCALES}, not {locale!r}")
+    markers = _as_list(data.get("citation_markers"), f"rules file {name}", "citation_markers")
+    for marker in markers:
+        _compile(marker, f"rules file {name}: citation_markers")
+    rules: list[Rule] = []
+    for i, group in enumerate(data.get("groups") or []):
+        where = f"rules file {name}: group {i + 1}"
+        if not isinstance(group, dict):
+            raise InputError(f"{where}: must be a mapping with 'category' and 'rules'")
+        unknown = set(group) - _GROUP_KEYS
+        if unknown:
+            raise InputError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_GROUP_KEYS)}")
+        for raw in group.get("rules") or []:
+            rules.append(_build_rule(raw, group, locale, where))
+    return RuleSet(tuple(rules), {locale: markers} if markers else {})
+
+
+def load_rules_file(path: str | Path) -> RuleSet:
+    """Rules from a user's YAML file; a missing or unreadable file is an InputError."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(
+            f"rules file {path} not found; pass a YAML file like those in adcraft/compliance/rules/"
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"rules file {path}: not UTF-8 (byte offset {exc.start}); save it as UTF-8"
+        ) from None
+    return parse_rules(text, str(path))
+
+
+def merge(*sets: RuleSet) -> RuleSet:
+    rules: dict[str, Rule] = {}
+    markers: dict[str, tuple[str, ...]] = {}
+    for rule_set in sets:
+        for rule in rule_set.rules:
+            rules[rule.id] = rule  # a later file overrides a rule with the same id
+        for locale, ms in rule_set.citation_markers.items():
+            markers[locale] = markers.get(locale, ()) + ms
+    return RuleSet(tuple(rules.values()), markers)
+
+
+def builtin_rules() -> RuleSet:
+    """The rules shipped with adcraft (every *.yaml in adcraft/compliance/rules/)."""
+    folder = resources.files("adcraft.compliance") / "rules"
+    sets = [
+        parse_rules(entry.read_text(encoding="utf-8"), f"adcraft/compliance/rules/{entry.name}")
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".yaml")
+    ]
+    return merge(*sets)
