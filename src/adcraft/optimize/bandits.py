@@ -75,10 +75,12 @@ class _CountingPolicy:
 
 @dataclass
 class _DrawBuffer:
-    version: int
-    winners: np.ndarray  # index (into the active arms) of the best arm of each posterior draw
-    slots: np.ndarray  # pre-drawn uniform slot per decision, so a decision costs one array read
-    probs: np.ndarray  # winners' frequencies: exactly P(choice = arm | this buffer)
+    """Decisions drawn ahead from one posterior: choices[j] is the j-th decision, props[j] its propensity."""
+
+    stale_at: int  # refresh once the policy has seen this many events
+    probs: np.ndarray  # per active arm: its share of the posterior draws' winners
+    choices: list  # arm ids, one uniform draw of a winner per decision
+    props: list  # probs of each choice: exactly P(choice = arm | these draws)
     pos: int = 0
 
 
@@ -139,19 +141,22 @@ class ThompsonSampling(_CountingPolicy):
         b = self.beta + w * np.maximum(n_o - r_o, 0.0) + np.maximum(n_s - r_s, 0.0)
         return a, b
 
-    def _buffer(self, key: tuple, segment: str | None, rng: np.random.Generator) -> _DrawBuffer:
-        buf = self._buffers.get((segment, key))
-        if buf is not None and buf.pos < self.draws:
-            if self.updates - buf.version < max(1.0, self.refresh_growth * buf.version):
-                return buf
+    def _refresh(self, key: tuple, segment: str | None, rng: np.random.Generator) -> _DrawBuffer:
         a, b = self.posterior(key, segment)
-        theta = rng.beta(a, b, size=(self.draws, len(key)))
-        winners = theta.argmax(axis=1)
+        winners = rng.beta(a, b, size=(self.draws, len(key))).argmax(axis=1)
         probs = np.bincount(winners, minlength=len(key)) / self.draws
-        buf = _DrawBuffer(self.updates, winners, rng.integers(0, self.draws, self.draws), probs)
+        picked = winners[rng.integers(0, self.draws, self.draws)]  # uniform slot per decision
+        stale_at = self.updates + max(1, int(self.refresh_growth * self.updates))
+        buf = _DrawBuffer(stale_at, probs, [key[i] for i in picked.tolist()], probs[picked].tolist())
         if len(self._buffers) > 4096:
             self._buffers.clear()
         self._buffers[(segment, key)] = buf
+        return buf
+
+    def _buffer(self, key: tuple, segment: str | None, rng: np.random.Generator) -> _DrawBuffer:
+        buf = self._buffers.get((segment, key))
+        if buf is None or buf.pos >= self.draws or self.updates >= buf.stale_at:
+            buf = self._refresh(key, segment, rng)
         return buf
 
     def _probs(self, key: tuple, segment: str | None, rng: np.random.Generator) -> np.ndarray:
@@ -159,11 +164,12 @@ class ThompsonSampling(_CountingPolicy):
 
     def select(self, arms: Sequence[ArmId], *, segment: str | None = None, context=None,
                rng: np.random.Generator) -> Choice:
-        key = arms if type(arms) is tuple and (segment, arms) in self._buffers else check_arms(arms)
-        buf = self._buffer(key, segment, rng)
-        i = buf.winners[buf.slots[buf.pos]]
-        buf.pos += 1
-        return Choice(key[i], float(buf.probs[i]))
+        buf = self._buffers.get((segment, arms)) if type(arms) is tuple else None
+        if buf is None or buf.pos >= self.draws or self.updates >= buf.stale_at:
+            buf = self._refresh(check_arms(arms), segment, rng)
+        j = buf.pos
+        buf.pos = j + 1
+        return Choice(buf.choices[j], buf.props[j])
 
 
 @dataclass
