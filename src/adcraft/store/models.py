@@ -67,6 +67,7 @@ class Campaign(Base):
     brief: Mapped[dict[str, Any]] = mapped_column(JSON)
     platform: Mapped[str] = mapped_column(String(40))
     policy: Mapped[str] = mapped_column(String(40))
+    policy_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # e.g. n_features of LinTS
     status: Mapped[str] = mapped_column(String(16), default="active")
     model: Mapped[str | None] = mapped_column(String(500), nullable=True)
     # Bumped whenever the set of active creatives changes, so every process serving decisions

@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("brief", sa.JSON(), nullable=False),
         sa.Column("platform", sa.String(length=40), nullable=False),
         sa.Column("policy", sa.String(length=40), nullable=False),
+        sa.Column("policy_params", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("model", sa.String(length=500), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),

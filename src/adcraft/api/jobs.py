@@ -1,0 +1,118 @@
+"""Generation jobs in background threads: generate creatives for a campaign, check each one, store.
+
+A job claims itself (`queued` -> `running`) with a conditional UPDATE, so two processes sharing a
+database never run the same job twice. Creatives are inserted in one transaction at the end, so an
+interrupted job has written nothing; on startup, queued jobs are picked up again and jobs left
+`running` by a killed process are marked failed (regenerate to retry).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy import select, update
+
+from adcraft.api.settings import Settings
+from adcraft.core import AdcraftError, Brief
+from adcraft.store import Database
+from adcraft.store.models import Campaign, Creative, GenerationJob, utcnow
+
+log = logging.getLogger("adcraft.api.jobs")
+
+
+class GenerationRunner:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self._executor = ThreadPoolExecutor(max_workers=max(1, settings.generation_workers),
+                                            thread_name_prefix="adcraft-generate")
+        self._generators: dict[tuple[str | None, str | None], Any] = {}
+        self._load_lock = threading.Lock()
+
+    def submit(self, job_id: int):  # noqa: ANN201 - a Future
+        return self._executor.submit(self.run, job_id)
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def resume_pending(self) -> None:
+        with self.db.write() as session:
+            session.execute(update(GenerationJob).where(GenerationJob.status == "running").values(
+                status="failed", finished_at=utcnow(),
+                error="interrupted: the server stopped while this job ran; regenerate to retry"))
+            queued = list(session.scalars(select(GenerationJob.id).where(GenerationJob.status == "queued")))
+        for job_id in queued:
+            self.submit(job_id)
+
+    def generator(self, model: str | None):  # noqa: ANN201 - adcraft.models.Generator
+        from adcraft.models import load_generator
+
+        key = (model, self.settings.endpoint)
+        with self._load_lock:
+            if key not in self._generators:
+                self._generators.clear()  # one model in memory at a time
+                self._generators[key] = load_generator(model, endpoint=self.settings.endpoint)
+            return self._generators[key]
+
+    def run(self, job_id: int) -> None:
+        """Run one job to `done` or `failed`; never raises (it runs in a worker thread)."""
+        with self.db.write() as session:
+            claimed = session.execute(update(GenerationJob).where(
+                GenerationJob.id == job_id, GenerationJob.status == "queued",
+            ).values(status="running", started_at=utcnow())).rowcount
+            if not claimed:
+                return
+            job = session.get(GenerationJob, job_id)
+            campaign = session.get(Campaign, job.campaign_id)
+            brief = Brief.model_validate(campaign.brief).model_copy(update={"n_variants": job.n_requested})
+            model, seeds, campaign_id, kind = campaign.model or self.settings.model, job.seed_texts, \
+                campaign.id, job.kind
+        try:
+            rows, n_dropped = self._generate(brief, model, seeds, job_id, kind)
+        except AdcraftError as exc:
+            self._finish(job_id, campaign_id, [], 0, error=str(exc))
+            return
+        except Exception as exc:
+            log.exception("generation job %s failed", job_id)
+            self._finish(job_id, campaign_id, [], 0, error=f"generation failed: {type(exc).__name__}: {exc}")
+            return
+        error = "" if rows else "the model produced no usable creative; try again or use another model"
+        self._finish(job_id, campaign_id, rows, n_dropped, error=error)
+
+    def _generate(self, brief: Brief, model: str | None, seeds: list[str], job_id: int,
+                  kind: str) -> tuple[list[Creative], int]:
+        from adcraft.compliance import check_creative
+        from adcraft.generate import generate_creatives
+
+        generator = self.generator(model)
+        result = generate_creatives(brief, generator, None, seed_texts=seeds or None)
+        rows = []
+        for creative in result.creatives:
+            findings = check_creative(creative, brief)
+            blocking = [f for f in findings if f.severity == "block"]
+            rows.append(Creative(
+                fields=creative.fields, status="blocked" if blocking else "active",
+                findings=[f.model_dump(mode="json") for f in findings],
+                status_reason="; ".join(f.reason for f in blocking)[:2000],
+                generation={"job_id": job_id, "kind": kind, "model_id": creative.model_id,
+                            "prompt_version": creative.prompt_version, "seed": creative.seed,
+                            "scores": creative.scores, "seed_texts": len(seeds)},
+            ))
+        return rows, len(result.dropped)
+
+    def _finish(self, job_id: int, campaign_id: int, rows: list[Creative], n_dropped: int,
+                error: str) -> None:
+        with self.db.write() as session:
+            for row in rows:
+                row.campaign_id = campaign_id
+                session.add(row)
+            n_active = sum(r.status == "active" for r in rows)
+            session.execute(update(GenerationJob).where(GenerationJob.id == job_id).values(
+                status="done" if rows else "failed", finished_at=utcnow(), n_active=n_active,
+                n_blocked=len(rows) - n_active, n_dropped=n_dropped, error=error))
+            if rows:
+                session.execute(update(Campaign).where(Campaign.id == campaign_id)
+                                .values(version=Campaign.version + 1))
