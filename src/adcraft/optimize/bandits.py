@@ -42,6 +42,18 @@ class _CountingPolicy:
         self.counts.add(arm, segment, 0.0, self._check(reward))
         self.updates += 1
 
+    def add_counts(self, arm: ArmId, impressions: float, rewards: float, *,
+                   segment: str | None = None) -> None:
+        """Bulk-load stored totals (the store's counters at start-up): n += impressions, r += rewards.
+
+        A row with segment=None adds to the pooled counts only; a segment row adds to both.
+        """
+        n, r = check_reward(impressions), check_reward(rewards)
+        if n < 0 or r < 0:
+            raise InputError(f"impressions and rewards must be >= 0, got {impressions!r}, {rewards!r}")
+        self.counts.add(arm, segment, n, r)
+        self.updates += max(1, int(n))  # evidence grew by n events: cached draws go stale accordingly
+
     def _check(self, reward: float) -> float:
         return check_reward(reward)
 
