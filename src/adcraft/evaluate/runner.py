@@ -153,8 +153,6 @@ def evaluate_model(model: str | None, data: str | Path, *, limit: int | None = N
     scores). Metrics follow `adcraft.evaluate.metrics`; `within_limits`, `flagged` and `blocked` are
     shares x 100 of rows within the platform's limits / with any compliance finding / with a blocking one.
     """
-    from adcraft.models import load_generator
-
     if limit is not None and limit < 1:
         raise InputError(f"--limit must be at least 1, not {limit}")
     if batch_size < 1:
@@ -162,6 +160,8 @@ def evaluate_model(model: str | None, data: str | Path, *, limit: int | None = N
     examples = list(load_examples(data, fmt=fmt, columns=columns))[:limit]
     specs = [model] if compare is None else [model, compare]
     settings = [resolve_decoding(spec, decoding) for spec in specs]  # bad overrides fail before loading
+    from adcraft.models import load_generator
+
     console = console or Console(stderr=True)
     runs, per_run_rows = [], []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
