@@ -6,6 +6,7 @@ Area-specific fixtures belong in tests/<area>/conftest.py, not here.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,25 @@ def adcraft_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_model_
     (home / "models" / default_model_dir.name).symlink_to(default_model_dir)
     monkeypatch.setenv("ADCRAFT_HOME", str(home))
     return home
+
+
+@pytest.fixture()
+def postgres_db_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database at POSTGRES_URL's server, dropped afterwards (skips if none)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    name = f"adcraft_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server here"
+        admin.dispose()
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {type(exc).__name__}")
+    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

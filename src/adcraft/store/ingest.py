@@ -91,7 +91,9 @@ def ingest_events(session: Session, advertiser_id: int, events: list[EventIn]) -
     clicks: Counter[tuple[int, str]] = Counter()
     conversions: Counter[tuple[int, str]] = Counter()
     values: Counter[tuple[int, str]] = Counter()
-    for event in events:
+    # Sorted, so two transactions racing on overlapping batches take row locks in the same order
+    # (PostgreSQL would otherwise be free to deadlock them).
+    for event in sorted(events, key=lambda e: e.event_id):
         stmt = (
             _insert(session, Event)
             .values(advertiser_id=advertiser_id, event_id=event.event_id, decision_id=event.decision_id,
