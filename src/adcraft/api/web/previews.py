@@ -1,0 +1,105 @@
+"""What a creative card shows: the platform's preview kind, each field's text and length against its limit,
+and the compliance findings with their reasons, grouped by field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from adcraft.core import PLATFORMS, Platform, get_platform
+
+
+@dataclass
+class FieldValue:
+    text: str
+    length: int
+    limit: int
+
+    @property
+    def over(self) -> bool:
+        return self.length > self.limit
+
+
+@dataclass
+class FieldView:
+    name: str
+    label: str
+    values: list[FieldValue]
+    limit: int
+    unit: str
+    count_range: str
+
+    @property
+    def first(self) -> str:
+        return self.values[0].text if self.values else ""
+
+
+@dataclass
+class CreativeView:
+    id: int
+    status: str
+    status_reason: str
+    platform: Platform
+    language: str
+    fields: list[FieldView]
+    findings: list[dict[str, Any]]
+    generation: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def preview(self) -> str:
+        return self.platform.preview
+
+    def text(self, name: str, index: int = 0) -> str:
+        for view in self.fields:
+            if view.name == name:
+                return view.values[index].text if len(view.values) > index else ""
+        return ""
+
+    def texts(self, name: str) -> list[str]:
+        for view in self.fields:
+            if view.name == name:
+                return [v.text for v in view.values]
+        return []
+
+    @property
+    def blocking(self) -> list[dict[str, Any]]:
+        return [f for f in self.findings if f.get("severity") == "block"]
+
+    @property
+    def label(self) -> str:
+        return f"#{self.id}"
+
+
+def unit_label(platform: Platform) -> str:
+    return "width (CJK counts 2)" if platform.unit == "width" else "characters"
+
+
+def creative_view(row: Any, platform_id: str, language: str = "zh") -> CreativeView:
+    """A view of a store Creative row (id, status, fields, findings, generation, status_reason).
+
+    Rows do not store their platform: the campaign's decides the preview and the limits.
+    """
+    platform = get_platform(platform_id) if platform_id in PLATFORMS else PLATFORMS["generic"]
+    fields = row.fields or {}
+    views = []
+    for spec in platform.fields:
+        texts = [str(t) for t in fields.get(spec.name, [])]
+        values = [FieldValue(t, platform.length(t), spec.max_length) for t in texts]
+        same = spec.min_count == spec.max_count
+        count = f"{spec.min_count}" if same else f"{spec.min_count}–{spec.max_count}"
+        views.append(FieldView(spec.name, spec.name.replace("_", " "), values, spec.max_length,
+                               unit_label(platform), count))
+    known = {s.name for s in platform.fields}
+    for name in (k for k in fields if k not in known):  # text without a platform field is still shown
+        values = [FieldValue(str(t), platform.length(str(t)), 0) for t in fields[name]]
+        views.append(FieldView(name, name, values, 0, "", "?"))
+    return CreativeView(
+        id=row.id, status=row.status, status_reason=getattr(row, "status_reason", "") or "",
+        platform=platform, language=language, fields=views,
+        findings=[dict(f) for f in (row.findings or [])], generation=dict(row.generation or {}),
+    )
+
+
+def creative_views(rows: list[Any], platform_id: str, language: str) -> list[CreativeView]:
+    """Views of a campaign's creatives in its platform's preview."""
+    return [creative_view(row, platform_id, language) for row in rows]

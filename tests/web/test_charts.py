@@ -1,0 +1,29 @@
+"""Chart bucketing and SVG output without a server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from adcraft.api.web import charts
+
+T0 = datetime(2026, 11, 29, 12, 0, 0, tzinfo=UTC)
+
+
+def test_buckets_cover_the_span_with_nice_widths_and_keep_every_count() -> None:
+    impressions = [(T0 + timedelta(seconds=s), "1", 1) for s in range(0, 600, 10)]
+    impressions += [(T0 + timedelta(seconds=s), "2", 2) for s in range(300, 600, 10)]
+    clicks = [(T0 + timedelta(seconds=s), "2", 1) for s in range(300, 600, 60)]
+    buckets = charts.bucket_events(impressions, clicks, ["1", "2"], max_buckets=12)
+    assert buckets.width == timedelta(seconds=60) and len(buckets.starts) == 10
+    assert sum(buckets.impressions["1"]) == 60 and sum(buckets.impressions["2"]) == 60
+    assert buckets.share("1")[0] == 1.0 and buckets.share("2")[-1] == 2 / 3
+    assert buckets.cumulative_ctr("2")[:5] == [None] * 5 and buckets.cumulative_ctr("2")[-1] == 5 / 60
+
+
+def test_svg_is_escaped_accessible_and_says_when_empty() -> None:
+    buckets = charts.bucket_events([(T0, "1", 5)], [(T0, "1", 1)], ["1"])
+    svg = str(charts.ctr_chart(buckets, {"1": "#1 <b>牛仔</b>"}))
+    assert svg.startswith("<svg") and 'role="img"' in svg and "<title>" in svg
+    assert "<b>" not in svg and "&lt;b&gt;牛仔" in svg
+    empty = charts.bucket_events([], [], ["1"])
+    assert "No impressions yet" in str(charts.share_chart(empty, {}))

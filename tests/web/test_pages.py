@@ -1,0 +1,132 @@
+"""Dashboard pages through FastAPI's TestClient (no browser): auth, previews, forms, errors, stats, runs."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([0-9a-f]+)"', html).group(1)
+
+
+def test_pages_need_sign_in_and_keep_the_target(web, login) -> None:
+    response = web.client.get(f"/campaigns/{web.campaign_id}", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/signin?next=/campaigns/{web.campaign_id}"
+
+
+def test_sign_in_sets_a_hardened_cookie_and_rejects_bad_keys(web, login) -> None:
+    bad = web.client.post("/signin", data={"api_key": "adk_nope_" + "x" * 30, "next": "/campaigns"})
+    assert bad.status_code == 401 and "not valid" in bad.text and 'aria-invalid="true"' in bad.text
+    good = web.client.post("/signin", data={"api_key": web.key, "next": "//evil.example/x"},
+                           follow_redirects=False)
+    assert good.status_code == 303 and good.headers["location"] == "/campaigns"  # no open redirect
+    cookie = good.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "max-age=" in cookie
+    assert "Acme 服饰" in web.client.get("/campaigns").text
+
+
+def test_sign_out_needs_the_form_token_and_ends_the_session(web, login) -> None:
+    login(web.client, web.key)
+    assert web.client.post("/signout", data={}).status_code == 403
+    html = web.client.get("/campaigns").text
+    out = web.client.post("/signout", data={"csrf_token": csrf_of(html)}, follow_redirects=False)
+    assert out.status_code == 303
+    assert web.client.get("/campaigns", follow_redirects=False).status_code == 303
+
+
+def test_expired_session_goes_back_to_sign_in(web, login, monkeypatch) -> None:
+    login(web.client, web.key)
+    monkeypatch.setenv("ADCRAFT_SESSION_MAX_AGE", "1")
+    time.sleep(2.1)
+    response = web.client.get("/campaigns", follow_redirects=False)
+    assert response.status_code == 303 and "expired=1" in response.headers["location"]
+    assert "session expired" in web.client.get(response.headers["location"]).text
+
+
+def test_campaign_page_draws_previews_with_lengths_against_limits(web, login) -> None:
+    login(web.client, web.key)
+    html = web.client.get(f"/campaigns/{web.campaign_id}").text
+    assert 'class="preview product"' in html and "简约白色牛仔外套 百搭休闲春秋上衣女" in html
+    assert "35 / 60" in html  # 17 CJK characters x 2 + 1 space, Taobao's width count
+    assert re.search(r'class="num over">\d+ / 60 \(too long\)', html)  # the second title is too long
+    assert 'lang="zh"' in html
+
+
+def test_another_advertisers_campaign_and_bad_ids_are_html_404s(web, login) -> None:
+    login(web.client, web.key)
+    for url in (f"/campaigns/{web.other_campaign_id}", f"/campaigns/{web.other_campaign_id}/performance",
+                "/campaigns/999999", "/campaigns/not-a-number", "/runs/x/files/../../web.db"):
+        response = web.client.get(url, headers={"Accept": "text/html"})
+        assert response.status_code == 404, url
+        assert "Page not found" in response.text and "Traceback" not in response.text
+        assert response.headers["content-type"].startswith("text/html")
+    assert "别家的标题" not in web.client.get(f"/campaigns/{web.other_campaign_id}").text
+
+
+def test_pause_needs_csrf_then_pauses_and_resumes(web, login) -> None:
+    login(web.client, web.key)
+    creative = web.creative_ids[0]
+    url = f"/campaigns/{web.campaign_id}/creatives/{creative}/pause"
+    assert web.client.post(url, data={"csrf_token": "0" * 64}).status_code == 403
+    html = web.client.get(f"/campaigns/{web.campaign_id}").text
+    page = web.client.post(url, data={"csrf_token": csrf_of(html)})
+    assert page.status_code == 200 and f"Creative #{creative} paused" in page.text
+    assert re.search(rf'id="creative-{creative}"[^>]*>\s*<div[^>]*>\s*<h3[^>]*>Creative #{creative} '
+                     r'<span class="badge paused">', page.text)
+    other = f"/campaigns/{web.campaign_id}/creatives/999999/resume"
+    assert web.client.post(other, data={"csrf_token": csrf_of(page.text)}).status_code == 404
+
+
+def test_bad_brief_shows_field_errors_and_keeps_the_values(web, login) -> None:
+    login(web.client, web.key)
+    csrf = csrf_of(web.client.get("/campaigns/new").text)
+    form = {"csrf_token": csrf, "product": "  ", "attributes": "材质#牛仔布\n颜色",
+            "platform": "taobao_title", "language": "en", "n_variants": "0", "audience": "年轻女性",
+            "tone": "活泼"}
+    response = web.client.post("/campaigns/new", data=form)
+    assert response.status_code == 422
+    html = response.text
+    for name in ("product", "attributes", "n_variants", "language"):
+        assert f'id="f-{name}-error"' in html, name
+    assert 'value="年轻女性"' in html and 'value="活泼"' in html and "材质#牛仔布\n颜色</textarea>" in html
+    assert re.search(r'<option value="taobao_title" selected>', html)
+
+
+def test_performance_shows_counts_intervals_charts_and_ab_report(web, login) -> None:
+    from adcraft.store.ingest import EventIn
+
+    runtime = web.client.app.state.runtime
+    decisions = [runtime.decide(1, web.campaign_id, segment="mobile") for _ in range(30)]
+    runtime.ingest(1, [EventIn(f"e{i}", d.decision_id, "click") for i, d in enumerate(decisions[:6])])
+    login(web.client, web.key)
+    html = web.client.get(f"/campaigns/{web.campaign_id}/performance").text
+    assert re.search(r'id="total-impressions"[^>]*>30<', html)
+    assert re.search(r'id="total-clicks"[^>]*>6<', html)
+    assert "95% interval" in html and "P(best)" in html and "Segment “mobile”" in html
+    assert html.count("<svg") == 2 and "<polyline" in html and "<rect" in html
+    assert "Decision:" in html and "Sequential test" in html
+    a, b = web.creative_ids
+    same = web.client.get(f"/campaigns/{web.campaign_id}/performance", params={"a": a, "b": a})
+    assert same.status_code == 422 and "different from A" in same.text
+    bad_mde = web.client.get(f"/campaigns/{web.campaign_id}/performance", params={"a": a, "b": b, "mde": "2"})
+    assert bad_mde.status_code == 422 and 'id="ab-mde-error"' in bad_mde.text
+
+
+def test_runs_page_lists_metrics_and_serves_reports_only_from_run_folders(web, login, tmp_path) -> None:
+    login(web.client, web.key)
+    assert "No training runs yet" in web.client.get("/runs").text
+    run = tmp_path / "home" / "runs" / "lora-adgen"
+    run.mkdir(parents=True)
+    (run / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": "gemma-3-270m"}))
+    (run / "metrics.json").write_text(json.dumps({"eval": {"bleu-4": 7.25, "rouge-l": 21.5}, "epochs": 2}))
+    (run / "report.html").write_text("<html><body>report 报告</body></html>", encoding="utf-8")
+    html = web.client.get("/runs").text
+    assert "lora-adgen" in html and "eval.bleu-4" in html and "7.25" in html and "gemma-3-270m" in html
+    report = web.client.get("/runs/lora-adgen/files/report.html")
+    assert report.status_code == 200 and "报告" in report.text
+    assert "script-src" not in report.headers["content-security-policy"]  # default-src 'none' forbids it
+    assert web.client.get("/runs/lora-adgen/files/adapter_config.json").status_code == 200
+    assert web.client.get("/runs/lora-adgen/files/..%2F..%2Fweb.db").status_code == 404
