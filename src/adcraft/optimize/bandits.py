@@ -142,7 +142,7 @@ class ThompsonSampling(_CountingPolicy):
 
     def posterior(self, arms: Sequence[ArmId], segment: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The Beta parameters (a, b) of each active arm, in the order given."""
-        idx = self.counts.indices(check_arms(arms) if not isinstance(arms, tuple) else arms)
+        idx = self.counts.indices(check_arms(arms))
         n_all, r_all = self.counts.gather(idx, GLOBAL)
         if segment is None:
             return self.alpha + r_all, self.beta + np.maximum(n_all - r_all, 0.0)

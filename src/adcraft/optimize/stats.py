@@ -195,17 +195,19 @@ def required_sample_size(p_base: float, mde: float, alpha: float = 0.05, power: 
 
 
 def ab_report(k1: int, n1: int, k2: int, n2: int, *, mde: float, alpha: float = 0.05, power: float = 0.8,
-              draws: int = 20_000, rng: np.random.Generator | None = None) -> dict[str, Any]:
+              draws: int = 20_000, rng: np.random.Generator | None = None,
+              previous_p: float = 1.0) -> dict[str, Any]:
     """Everything about creative A (k1 clicks / n1 impressions) against B, with a decision.
 
     decision: "B wins" / "A wins" when the sequential test rejects (sign of p_b - p_a); "no difference
     at MDE" when its always-valid interval for p_b - p_a lies inside (-mde, +mde); else "keep testing".
     The fixed-horizon z test is reported for reference; only the sequential test drives the decision,
-    so the report may be refreshed at any time.
+    so the report may be refreshed at any time (pass the last report's sequential p_value as
+    `previous_p` to keep it monotone).
     """
     k1, n1 = _counts(k1, n1, "_a")
     k2, n2 = _counts(k2, n2, "_b")
-    seq = sequential_test(k1, n1, k2, n2, mde=mde, alpha=alpha)
+    seq = sequential_test(k1, n1, k2, n2, mde=mde, alpha=alpha, previous_p=previous_p)
     conf = 1 - alpha
     z = two_proportion_test(k1, n1, k2, n2, conf=conf).to_dict() if n1 and n2 else None
     p_base = min(max((k1 + 0.5) / (n1 + 1), 1e-4), 0.5)
