@@ -37,6 +37,7 @@ RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 @health_router.get("/health", tags=["health"])
 def health(runtime: RuntimeDep) -> dict[str, str]:
     """Liveness and database reachability (503 when the database is down)."""
+    runtime.start()
     with runtime.db.read() as session:
         session.execute(text("SELECT 1"))
     return {"status": "ok", "database": runtime.db.engine.dialect.name}

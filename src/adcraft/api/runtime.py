@@ -98,11 +98,20 @@ class Runtime:
         self._policies_lock = threading.Lock()
         self.generation = GenerationRunner(self.db, settings)
         self._maintenance = ThreadPoolExecutor(max_workers=1, thread_name_prefix="adcraft-autopause")
+        self._start_lock = threading.Lock()
+        self.started = False
 
     def start(self) -> None:
-        if self.settings.run_migrations:
-            self.db.upgrade()
-        self.generation.resume_pending()
+        """Migrate the database and pick up queued generation jobs (once; retried while the DB is down)."""
+        if self.started:
+            return
+        with self._start_lock:
+            if self.started:
+                return
+            if self.settings.run_migrations:
+                self.db.upgrade()
+            self.generation.resume_pending()
+            self.started = True
 
     def close(self) -> None:
         self.generation.shutdown()
@@ -157,7 +166,7 @@ class Runtime:
             if not state.arms:
                 raise services.Conflict(
                     f"campaign {campaign_id} has no active creatives yet: wait for its generation job "
-                    "(GET /v1/campaigns/{id}/jobs) or resume a paused creative")
+                    f"(GET /v1/campaigns/{campaign_id}/jobs) or resume a paused creative")
             ctx = None if context is None else np.asarray(context, dtype=float)
             with state.lock:
                 choice = state.policy.select(state.arms, segment=segment, context=ctx, rng=state.rng)

@@ -90,6 +90,7 @@ def current_advertiser(request: Request) -> int:
         raise ApiError(401, "unauthorized", f"missing API key: send '{settings.api_key_header}: <key>' or "
                        "'Authorization: Bearer <key>' (create one with `adcraft keys create`)",
                        headers={"WWW-Authenticate": "Bearer"})
+    state.runtime.start()  # no-op once started; a DB that was down at startup gets migrated here
     advertiser_id = state.key_cache.lookup(state.runtime, raw)
     if advertiser_id is None:
         raise ApiError(401, "unauthorized", "unknown or revoked API key",

@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from adcraft.core import AdcraftError, Brief, InputError
+from adcraft.core import Brief, InputError
 from adcraft.optimize import make_policy
 from adcraft.optimize import stats as ab_stats
 from adcraft.store import keys
@@ -32,11 +32,11 @@ from adcraft.store.models import (
 )
 
 
-class NotFound(AdcraftError):
+class NotFound(InputError):
     """An id that does not exist or belongs to another advertiser (the API answers 404)."""
 
 
-class Conflict(AdcraftError):
+class Conflict(InputError):
     """A request the current state forbids, e.g. activating a blocked creative (the API answers 409)."""
 
 
