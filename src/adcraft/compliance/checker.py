@@ -205,8 +205,9 @@ def apply_suggestions(text: str, findings: list[Finding]) -> str:
 
 def banned_terms(language: str, *, rules: RuleSet | None = None) -> list[str]:
     """Terms to block while decoding: blocking absolute/medical/financial terms that are never
-    innocent (terms with context exceptions like 第一 / best are left to the checker). English
-    terms come in lower, Capitalised and UPPER case; the caller adds tokenizer variants (leading space)."""
+    innocent (a term inside one of its rule's exception phrases, like 第一 or best, is left to the
+    checker). English terms come in lower, Capitalised and UPPER case; the caller adds tokenizer
+    variants (leading space)."""
     if language not in ("zh", "en"):
         raise InputError(f"unknown language {language!r}; use 'zh' or 'en'")
     rule_set = rules or default_rules()
@@ -215,6 +216,8 @@ def banned_terms(language: str, *, rules: RuleSet | None = None) -> list[str]:
         if not rule.decode_block or rule.locale not in (language, "any") or rule.platforms:
             continue
         for term in rule.terms:
+            if any(term.lower() in phrase.lower() for phrase in rule.exceptions):
+                continue  # innocent in some context (第一 in 第一次): the checker decides, not the decoder
             variants = [term]
             if any(c.isascii() and c.isalpha() for c in term):
                 variants += [term.capitalize(), term.upper()]

@@ -156,7 +156,7 @@ def _build_rule(raw: Any, group: dict[str, Any], locale: str, where: str) -> Rul
     exceptions = _as_list(merged.get("except"), where, "except")
     if not merged.get("reason") or not merged.get("source"):
         raise InputError(f"{where}: every rule needs a 'reason' and a 'source'")
-    decode_default = severity == "block" and category in DECODE_CATEGORIES and not exceptions
+    decode_default = severity == "block" and category in DECODE_CATEGORIES
     return Rule(
         id=rule_id,
         locale=locale,
