@@ -9,6 +9,13 @@ Scoring is per text and category: a category counts as found when any finding of
 Baseline: the same term lists, matched as plain case-insensitive substrings, with no folding, no
 context exceptions, no regex patterns, no platform checks and no PII detector.
 
+Splits: "dev" (305 texts) was written with the rules and tuned on. "heldout1" (71) was written after
+that and first scored untuned at blocking precision 0.954 / recall 0.976 (baseline 0.667 / 0.571);
+its three errors were then fixed, so it is dev now. "heldout2" (50) was written after that and first
+scored untuned at precision 0.935 / recall 1.000 (baseline 0.640 / 0.552); its two false alarms
+("Best of all", "cured under UV light") were then fixed too. Report the first scores as the
+out-of-sample figures, not the current ones.
+
 Prints one JSON line. `--errors` also lists the misses and false alarms on stderr.
 """
 
@@ -124,15 +131,16 @@ def main() -> None:
     base = score(rows, baseline_labels)
     if "--errors" in sys.argv:
         print("\n".join(errors) or "no disagreements", file=sys.stderr)
-    heldout = [r for r in rows if r.get("split") == "heldout"]
+    heldout = [r for r in rows if r.get("split") == "heldout2"]
     b_ours, b_base = ours["blocking"], base["blocking"]
     result = {
         "bench": "compliance_quality",
         "texts": len(rows),
         "violating_texts": sum(bool(r["expected"]) for r in rows),
         "adcraft": ours,
-        # Written after the rules were tuned on the rest and scored without further tuning.
-        "heldout": {
+        # Written last; see the module docstring for its first (untuned) score.
+        "heldout2": {
+            "first_untuned_blocking": {"precision": 0.935, "recall": 1.0},
             "texts": len(heldout),
             "adcraft_blocking": score(heldout, adcraft_labels)["blocking"],
             "baseline_blocking": score(heldout, baseline_labels)["blocking"],

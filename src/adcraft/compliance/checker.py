@@ -49,12 +49,15 @@ def _cited(text_folded: str, rule_set: RuleSet, language: str | None) -> bool:
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """Within a category keep the strongest, widest finding where spans nest (全网第一 over 第一)."""
+    """Within a category keep the strongest, widest finding where spans nest (全网第一 over 第一).
+    Platform policies are separate rules of one category ("!" in a headline, "!!"), so there only
+    the same rule's nested findings merge."""
     rank = sorted(findings, key=lambda f: (f.severity != "block", -(f.span[1] - f.span[0]), f.span[0]))
     kept: list[Finding] = []
     for f in rank:
         if any(
             k.category == f.category
+            and (k.category != "platform_policy" or k.rule_id == f.rule_id)
             and k.field == f.field
             and k.span[0] <= f.span[0]
             and f.span[1] <= k.span[1]
