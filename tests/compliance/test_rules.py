@@ -230,3 +230,33 @@ def test_a_user_rules_file_adds_terms() -> None:
     extra = parse_rules(RULE_FILE.format(category="absolute_claim", body="terms: [爆款]"), "mine.yaml")
     assert check_text("爆款连衣裙") == []
     assert check_text("爆 款连衣裙", rules=with_extra_rules(extra))[0].rule_id == "t.rule"
+
+
+def _sample(term: str) -> str:
+    return f"这是{term}的好物" if any("\u4e00" <= c <= "\u9fff" for c in term) else f"The {term} offer today"
+
+
+def test_every_builtin_term_is_found_and_its_suggestion_rewrites_it_clean() -> None:
+    for rule in builtin_rules().rules:
+        language = None if rule.locale == "any" else rule.locale
+        platform = rule.platforms[0] if rule.platforms else None
+        for term in rule.terms:
+            text = _sample(term)
+            findings = check_text(text, language=language, platform=platform)
+            assert any(f.category == rule.category for f in findings), (rule.id, term)
+            if rule.suggestion_for(term) is None or any(
+                f.severity == "block" and f.suggestion is None for f in findings
+            ):
+                continue
+            rewritten = apply_suggestions(text, findings)
+            left = [
+                f
+                for f in check_text(rewritten, language=language, platform=platform)
+                if f.severity == "block"
+            ]
+            assert not left, (rule.id, term, rewritten, left)
+
+
+def test_language_none_applies_zh_rules_only_to_hanzi_text() -> None:
+    assert check_text("100% quality, made in Oslo") == []
+    assert check_text("100%满意") != []

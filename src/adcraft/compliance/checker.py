@@ -29,9 +29,13 @@ def detect_language(text: str) -> str:
     return "zh" if _CJK.search(text) else "en"
 
 
-def _applies(rule: Rule, language: str | None, platform: str | None, field: str | None) -> bool:
+def _applies(
+    rule: Rule, language: str | None, platform: str | None, field: str | None, has_hanzi: bool
+) -> bool:
     if language is not None and rule.locale not in ("any", language):
         return False
+    if language is None and rule.locale == "zh" and not has_hanzi:
+        return False  # zh rules hold a few ASCII terms (100%, no.1) that mean other things in English copy
     if rule.platforms and platform not in rule.platforms:
         return False
     if rule.fields and field not in rule.fields:
@@ -77,17 +81,18 @@ def check_text(
     field: str | None = None,
     rules: RuleSet | None = None,
 ) -> list[Finding]:
-    """Every rule `text` breaks. language None applies both zh and en rules; platform None skips
-    platform policies. Spans are offsets into `text` as given."""
+    """Every rule `text` breaks. language None applies en rules, and zh rules if the text holds
+    hanzi; platform None skips platform policies. Spans are offsets into `text` as given."""
     if language is not None and language not in ("zh", "en"):
         raise InputError(f"unknown language {language!r}; use 'zh' or 'en'")
     platform_spec = get_platform(platform) if platform is not None else None
     rule_set = rules or default_rules()
     folded = fold(text)
+    has_hanzi = language is None and detect_language(text) == "zh"
     cited = None
     findings: list[Finding] = []
     for rule in rule_set.rules:
-        if not _applies(rule, language, platform, field):
+        if not _applies(rule, language, platform, field, has_hanzi):
             continue
         if rule.check is not None:
             if platform_spec is None:
@@ -179,10 +184,10 @@ def apply_suggestions(text: str, findings: list[Finding]) -> str:
     """`text` with each finding that has a suggestion replaced by it, right to left.
 
     Findings whose span no longer holds their matched text (another text's findings) are skipped,
-    as are findings overlapping one already applied; text without applicable findings comes back as is.
+    as are findings overlapping a wider one or a blocking one without a suggestion; text without
+    applicable findings comes back as is.
     """
     out = text
-    applied_from = len(text) + 1
     usable = [
         f
         for f in findings
@@ -193,16 +198,19 @@ def apply_suggestions(text: str, findings: list[Finding]) -> str:
     # A blocking finding with no replacement needs a regeneration anyway; patching words inside it
     # ("guaranteed returns" -> "designed returns") would only produce odd copy.
     unfixable = [f.span for f in findings if f.severity == "block" and f.suggestion is None]
-    for f in sorted(usable, key=lambda f: f.span[0], reverse=True):
-        start, end = f.span
-        if end > applied_from or any(a < end and start < b for a, b in unfixable):
+    chosen: list[Finding] = []
+    # Where findings overlap, the widest wins ("100% quality guaranteed" over its "guaranteed").
+    for f in sorted(usable, key=lambda f: (f.severity != "block", f.span[0] - f.span[1])):
+        if any(a < f.span[1] and f.span[0] < b for a, b in unfixable + [c.span for c in chosen]):
             continue
+        chosen.append(f)
+    for f in sorted(chosen, key=lambda f: f.span[0], reverse=True):
+        start, end = f.span
         replacement = _match_case(f.suggestion or "", f.matched)
         # Drop a double space a removal would leave behind.
         if not replacement and start > 0 and end < len(out) and out[start - 1] == " " and out[end] == " ":
             end += 1
         out = out[:start] + replacement + out[end:]
-        applied_from = start
     return out
 
 
