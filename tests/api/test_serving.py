@@ -125,3 +125,37 @@ def test_campaign_without_creatives_is_a_409_not_a_500(client, db, keys, seed_ca
     response = client.post(f"/v1/campaigns/{campaign_id}/decide", headers=headers)
     assert response.status_code == 409
     assert "no active creatives" in response.json()["message"]
+
+
+def test_policy_rebuilt_from_counters_equals_the_incremental_one(client, db, keys, seed_campaign,
+                                                                 app_and_client):
+    from adcraft.api.runtime import build_policy
+    from adcraft.store.models import Campaign
+
+    advertiser_id, headers = keys["acme"]
+    campaign_id, arms = seed_campaign(advertiser_id, ["a", "b", "c"])
+    decisions = [_decide(client, headers, campaign_id, segment=["m", "d", None][i % 3]) for i in range(90)]
+    clicks = [{"event_id": f"k{i}", "decision_id": d["decision_id"], "type": "click"}
+              for i, d in enumerate(decisions) if d["creative_id"] == arms[0] or i % 7 == 0]
+    assert client.post("/v1/events", json={"events": clicks}, headers=headers).status_code == 200
+    live = app_and_client[0].state.runtime.policies[campaign_id].policy
+    with db.read() as session:
+        rebuilt = build_policy(session, session.get(Campaign, campaign_id)).policy
+    for segment in (None, "m", "d"):
+        assert live.stats(arms, segment) == rebuilt.stats(arms, segment)
+    assert sum(n for n, _ in live.stats(arms).values()) == 90
+    assert sum(r for _, r in live.stats(arms).values()) == len(clicks)
+
+
+def test_contextual_campaign_takes_context_features(client, db, keys, seed_campaign):
+    from adcraft.store.models import Campaign
+
+    advertiser_id, headers = keys["acme"]
+    campaign_id, arms = seed_campaign(advertiser_id, ["a", "b"], policy="lints")
+    with db.write() as session:
+        session.get(Campaign, campaign_id).policy_params = {"n_features": 2}
+        session.get(Campaign, campaign_id).version += 1
+    decision = _decide(client, headers, campaign_id, segment="m", context=[0.5, -1.0])
+    assert decision["creative_id"] in arms and 0 < decision["propensity"] <= 1
+    wrong = client.post(f"/v1/campaigns/{campaign_id}/decide", json={"context": [1.0]}, headers=headers)
+    assert wrong.status_code == 422 and "n_features" in wrong.json()["message"]

@@ -48,10 +48,6 @@ class CampaignPolicy:
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
     last_auto_pause: float = 0.0
 
-    @property
-    def contextual(self) -> bool:
-        return not hasattr(self.policy, "counts")
-
 
 @dataclass(frozen=True)
 class DecisionOut:
@@ -73,11 +69,9 @@ def build_policy(session: Session, campaign: Campaign) -> CampaignPolicy:
     arms = tuple(session.scalars(
         select(Creative.id).where(Creative.campaign_id == campaign.id, Creative.status == "active")
         .order_by(Creative.id)))
-    if hasattr(policy, "counts"):
+    if hasattr(policy, "add_counts"):
         for row in session.scalars(select(CreativeCounter).where(CreativeCounter.campaign_id == campaign.id)):
-            policy.counts.add(row.creative_id, _segment_key(row.segment), float(row.impressions),
-                              float(row.clicks))
-        policy.updates += 1  # invalidates cached posterior draws
+            policy.add_counts(row.creative_id, row.impressions, row.clicks, segment=_segment_key(row.segment))
     else:
         query = (select(Decision.creative_id, Decision.segment, Decision.context, Decision.clicked)
                  .where(Decision.campaign_id == campaign.id).order_by(Decision.created_at))
