@@ -94,3 +94,9 @@ def test_specific_evasions() -> None:
 def test_words_containing_a_term_are_not_matched() -> None:
     assert check_text("Bestow a gift", language="en") == []
     assert check_text("A curated list", language="en") == []
+
+
+def test_pinyin_for_claim_hanzi_is_caught_but_not_inside_words() -> None:
+    for text in ["zui佳选择", "ZUI好的面霜", "di一品牌", "wen赚项目"]:
+        assert blocks(text, "zh"), text
+    assert check_text("audi一款新车", language="zh") == []

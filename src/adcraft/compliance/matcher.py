@@ -4,7 +4,8 @@ A term is matched on the folded text (see `normalize`), letter by letter, allowi
 - between two hanzi: up to 3 separator characters (最.佳, 第 一, 全-网-第-一);
 - inside a Latin word: up to 2 punctuation characters (be.st, n0.1), or the whole word spelt out
   with a separator between every letter (b e s t, g-u-a-r-a-n-t-e-e-d);
-- look-alike digits and symbols for letters (b3st, n0.1, gu@ranteed, 第1);
+- look-alike digits and symbols for letters (b3st, n0.1, gu@ranteed, 第1), and pinyin for the
+  hanzi of absolute claims (zui佳, di一);
 - a space or hyphen in the term as any separator or none (risk-free = risk free = riskfree).
 Latin terms must stand as words: "best" does not match inside "bestow".
 
@@ -51,12 +52,20 @@ def _is_cjk(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
 
+# Pinyin written for the hanzi that carry absolute claims (zui佳, di一, jue对).
+_PINYIN = {"最": "zui", "第": "di", "绝": "jue", "顶": "ding", "稳": "wen", "赚": "zhuan"}
+
+
 def _char_class(ch: str) -> str:
     alts = _LOOKALIKES.get(ch, ch)
     if len(alts) == 1:
-        return re.escape(alts)
-    singles = "".join(re.escape(c) for c in alts if c != "1" or ch != "十")
-    return "(?:10|[" + singles + "])" if ch == "十" else "[" + singles + "]"
+        cls = re.escape(alts)
+    else:
+        singles = "".join(re.escape(c) for c in alts if c != "1" or ch != "十")
+        cls = "(?:10|[" + singles + "])" if ch == "十" else "[" + singles + "]"
+    if ch in _PINYIN:
+        cls = f"(?:{cls}|(?<![a-z]){_PINYIN[ch]})"
+    return cls
 
 
 def _pattern_body(term: str, spelt: bool) -> str:
