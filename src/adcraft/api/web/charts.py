@@ -17,8 +17,8 @@ from markupsafe import Markup
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies, dark enough on white.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C6D1F")
 
-WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
+WIDTH, HEIGHT = 480, 250
+LEFT, RIGHT, TOP, BOTTOM = 50, 10, 12, 30
 
 
 @dataclass
@@ -126,10 +126,10 @@ def _axes(parts: list[str], y_max: float, labels: list[str], percent: bool) -> N
         if not percent:
             text = f"{value:g}"
         else:
-            text = f"{value:.0%}" if y_max >= 0.2 else f"{value * 100:.1f}%"
+            text = f"{value * 100:.3g}%"
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">{text}</text>')
-    step = max(1, len(labels) // 6)
+    step = max(1, -(-len(labels) // 5))  # at most 5 time labels fit
     for i in range(0, len(labels), step):
         x = _x(i, len(labels))
         parts.append(

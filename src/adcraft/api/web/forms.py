@@ -52,11 +52,16 @@ def _lines(text: str) -> list[str]:
 
 
 def _attributes(text: str) -> list[tuple[str, str]]:
+    """Pairs from one `key#value` per line (a line may also hold AdvertiseGen's `k#v*k#v`)."""
     from adcraft.core import parse_adgen_attributes
 
     pairs: list[tuple[str, str]] = []
-    for line in _lines(text):
-        pairs.extend(parse_adgen_attributes(line))
+    for number, line in enumerate(_lines(text), start=1):
+        try:
+            pairs.extend(parse_adgen_attributes(line))
+        except InputError:
+            raise InputError(f"Line {number} ({line!r}) is not key#value. Write one key#value per line, "
+                             "e.g. 材质#牛仔布.") from None
     return pairs
 
 
@@ -72,7 +77,7 @@ def parse_brief(form: CampaignForm) -> tuple[Brief | None, dict[str, str]]:
     try:
         data["attributes"] = _attributes(form.attributes)
     except InputError as exc:
-        errors["attributes"] = f"{exc} Write one key#value per line, e.g. 材质#牛仔布."
+        errors["attributes"] = str(exc)
     try:
         data["n_variants"] = int(form.n_variants.strip())
         if not 1 <= int(data["n_variants"]) <= MAX_VARIANTS:

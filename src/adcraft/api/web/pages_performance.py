@@ -56,13 +56,14 @@ def _ab(db: Any, advertiser_id: int, campaign_id: int, params: dict[str, str],
         return None, {"b": str(exc)}, choice
 
 
-def performance_context(db: Any, advertiser_id: int, campaign_id: int, params: dict[str, str]) -> dict:
+def performance_context(db: Any, advertiser_id: int, campaign_id: int, params: dict[str, str],
+                        draws: int = 4000) -> dict:
     campaign = services.get_campaign(db, advertiser_id, campaign_id)
     creatives = services.list_creatives(db, advertiser_id, campaign_id)
     summary = campaign_summary(campaign, creatives)
     views = {v.id: v for v in creative_views(creatives, campaign.platform, summary["language"])}
     names = {str(cid): _label(v) for cid, v in views.items()}
-    stats = services.campaign_stats(db, advertiser_id, campaign_id)
+    stats = services.campaign_stats(db, advertiser_id, campaign_id, draws=draws)
     rows = [dict(r, name=names[str(r["creative_id"])]) for r in stats["creatives"]]
     segments = [{"segment": s["segment"],
                  "creatives": [dict(r, name=names[str(r["creative_id"])]) for r in s["creatives"]
@@ -88,7 +89,8 @@ def performance_context(db: Any, advertiser_id: int, campaign_id: int, params: d
 def performance(request: Request, campaign_id: int) -> Response:
     page = signed_in(request)
     with read_session(request) as db:
-        context = performance_context(db, page.advertiser_id, campaign_id, dict(request.query_params))
+        context = performance_context(db, page.advertiser_id, campaign_id, dict(request.query_params),
+                                      draws=request.app.state.settings.prob_best_draws)
     status = 422 if context["ab_errors"] else 200
     return page.render("performance.html", status_code=status, **context)
 

@@ -27,7 +27,7 @@ class RunSummary:
     modified: datetime
     base_model: str = ""
     metrics_file: str = ""
-    metrics: dict[str, float | str] = field(default_factory=dict)
+    metrics: dict[str, float | int] = field(default_factory=dict)
     reports: list[str] = field(default_factory=list)
     problem: str = ""
 
@@ -73,15 +73,17 @@ def _read_json(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _flatten(data: dict, prefix: str = "", depth: int = 0) -> dict[str, float | str]:
-    """Numbers (and short strings) from a metrics dict, nested keys joined with '.'."""
-    out: dict[str, float | str] = {}
+def _flatten(data: dict, prefix: str = "", depth: int = 0) -> dict[str, float | int]:
+    """The numbers of a metrics dict, nested keys joined with '.' (two levels deep)."""
+    out: dict[str, float | int] = {}
     for key, value in data.items():
         name = f"{prefix}{key}"
         if isinstance(value, bool):
             continue
-        if isinstance(value, int | float):
-            out[name] = round(float(value), 4)
+        if isinstance(value, int):
+            out[name] = value
+        elif isinstance(value, float):
+            out[name] = round(value, 4)
         elif isinstance(value, dict) and depth < 2:
             out.update(_flatten(value, f"{name}.", depth + 1))
     return out
