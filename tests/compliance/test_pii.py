@@ -52,3 +52,11 @@ def test_scrub_replaces_with_placeholders() -> None:
     text = f"call 13912345678 or mail x@y.com, ID {VALID_ID}, card {VISA_TEST}."
     assert scrub_pii(text) == "call <PHONE> or mail <EMAIL>, ID <ID_CARD>, card <BANK_CARD>."
     assert scrub_pii("nothing here 123") == "nothing here 123"
+
+
+def test_fullwidth_and_zero_width_do_not_hide_numbers() -> None:
+    text = "电话１３８１２３４５６７８"
+    (finding,) = find_pii(text)
+    assert finding.rule_id == "pii.cn_mobile" and text[finding.span[0] : finding.span[1]] == finding.matched
+    assert kinds("138\u200b1234\u200b5678") == ["pii.cn_mobile"]
+    assert scrub_pii("邮箱 ａｂ＠ｅｘ．ｃｏｍ 好") == "邮箱 <EMAIL> 好"

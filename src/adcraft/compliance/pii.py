@@ -103,17 +103,24 @@ _KINDS: tuple[_PiiKind, ...] = (
 
 
 def find_pii(text: str) -> list[Finding]:
-    """Every piece of personal data in `text`, as blocking findings with original character spans."""
+    """Every piece of personal data in `text`, as blocking findings with original character spans.
+
+    Matching runs on the folded text, so full-width digits (１３８…) and zero-width characters
+    slipped between digits do not hide a number."""
+    from adcraft.compliance.normalize import fold
+
+    folded = fold(text)
     taken: list[tuple[int, int]] = []
     findings: list[Finding] = []
     for kind in _KINDS:
-        for match in kind.pattern.finditer(text):
-            start, end = match.span()
-            if any(start < b and a < end for a, b in taken):
-                continue
+        for match in kind.pattern.finditer(folded.text):
             value = match.group()
             if not kind.valid(value if kind.rule_id != "pii.id_card" else value.upper()):
                 continue
+            start, end = folded.span(*match.span())
+            if any(start < b and a < end for a, b in taken):
+                continue
+            value = text[start:end]
             taken.append((start, end))
             findings.append(
                 Finding(
