@@ -1,0 +1,141 @@
+"""Training options: one pydantic model, filled from defaults < YAML file < command-line flags.
+
+The defaults are the recipe measured on the ADGEN sample (see README, "Training"): they are what
+`adcraft train --data FILE` runs with no other option. The resolved config is saved in the run
+folder as `train_config.yaml`, so a run can be resumed and reproduced from it alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from adcraft.core.errors import InputError
+
+METHODS = ("lora", "full", "prefix", "prompt", "adalora")
+CONFIG_FILE = "train_config.yaml"
+
+# Decoding that goes with the recipe: written to <run>/decoding.json, read by `adcraft generate`.
+RECIPE_DECODING: dict[str, Any] = {
+    "do_sample": False,
+    "max_new_tokens": 160,
+    "repetition_penalty": 1.1,
+    "no_repeat_ngram_size": 0,
+    "temperature": 0.8,
+    "top_p": 0.95,
+}
+
+
+class TrainConfig(BaseModel):
+    """Every option of a training run. Field names are the YAML keys and (with - for _) the CLI flags."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # what
+    model: str = Field("gemma-3-270m", description="base model: default, HF id or folder")
+    data: str = Field("", description="training file (AdvertiseGen JSONL, adcraft JSONL, CSV)")
+    val: str | None = Field(None, description="validation file; default: a product split of --data")
+    val_fraction: float = Field(0.05, ge=0.0, lt=1.0, description="share of products held out if no --val")
+    columns: str | None = Field(None, description="CSV column mapping, e.g. 'content=attrs,summary=ad'")
+    out: str | None = Field(None, description="run folder; default runs/<method>-<time>")
+
+    # how
+    method: Literal["lora", "full", "prefix", "prompt", "adalora"] = "lora"
+    lora_r: int = Field(32, ge=1)
+    lora_alpha: int = Field(64, ge=1)
+    dropout: float = Field(0.05, ge=0.0, lt=1.0, description="LoRA/AdaLoRA dropout; attention dropout (full)")
+    target_modules: str = Field("all-linear", description="LoRA targets: all-linear or comma-separated names")
+    num_virtual_tokens: int = Field(16, ge=1, description="prefix / prompt tuning length")
+
+    # optimisation
+    epochs: float = Field(2.0, gt=0)
+    max_steps: int = Field(0, ge=0, description="optimizer steps; 0 = from epochs")
+    batch_size: int = Field(8, ge=1)
+    grad_accum: int = Field(1, ge=1)
+    lr: float = Field(5e-4, gt=0)
+    weight_decay: float = Field(0.01, ge=0)
+    warmup_ratio: float = Field(0.05, ge=0, lt=1)
+    scheduler: Literal["cosine", "linear", "constant"] = "cosine"
+    max_grad_norm: float = Field(1.0, gt=0)
+    max_length: int = Field(256, ge=8, description="tokens per example (prompt + creative)")
+    bf16: bool = Field(True, description="bfloat16 autocast for matmuls (fp32 master weights)")
+    loss_vocab: Literal["full", "language"] = Field(
+        "language", description="softmax over the whole vocabulary, or the tokens a creative may contain"
+    )
+    seed: int = 0
+
+    # validation, checkpoints, stopping
+    eval_steps: int = Field(20, ge=0, description="validation loss every N steps; 0 = only at the end")
+    patience: int = Field(3, ge=0, description="stop after N evaluations without improvement; 0 = never")
+    min_delta: float = Field(1e-3, ge=0, description="a validation loss must drop this much to count")
+    save_steps: int = Field(20, ge=1, description="checkpoint every N optimizer steps")
+    explode_ratio: float = Field(5.0, gt=1, description="stop if loss exceeds N x the first steps' loss")
+    time_limit_minutes: float = Field(
+        0.0, ge=0, description="stop (and keep the best) after N minutes; 0 = none"
+    )
+    progress: bool = True
+
+    decoding: dict[str, Any] = Field(default_factory=lambda: dict(RECIPE_DECODING))
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _known_method(cls, value: object) -> object:
+        if isinstance(value, str) and value not in METHODS:
+            raise ValueError(f"unknown method {value!r}; choose one of: {', '.join(METHODS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _needs_data(self) -> TrainConfig:
+        if not self.data:
+            raise ValueError("no training data; pass --data FILE (or `data:` in the YAML config)")
+        return self
+
+    def lora_targets(self) -> str | list[str]:
+        if self.target_modules == "all-linear":
+            return "all-linear"
+        return [name.strip() for name in self.target_modules.split(",") if name.strip()]
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(mode="json"), allow_unicode=True, sort_keys=False)
+
+
+def _format_error(error: ValidationError, source: str) -> str:
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item.get("loc", ())) or "config"
+        msg = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{where}: {msg}")
+    return f"invalid training option ({source}): " + "; ".join(parts)
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"config file {path} does not exist; pass an existing YAML file to --config")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(f"config file {path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"config file {path} must hold a mapping of option: value")
+    return data
+
+
+def build_config(yaml_path: str | Path | None = None, **flags: Any) -> TrainConfig:
+    """Defaults, overridden by the YAML file, overridden by flags that were given (not None)."""
+    values: dict[str, Any] = read_yaml(yaml_path) if yaml_path else {}
+    values.update({k: v for k, v in flags.items() if v is not None})
+    try:
+        return TrainConfig.model_validate(values)
+    except ValidationError as exc:
+        raise InputError(_format_error(exc, str(yaml_path) if yaml_path else "flags")) from None
+
+
+def load_run_config(run_dir: Path) -> TrainConfig:
+    path = run_dir / CONFIG_FILE
+    if not path.is_file():
+        raise InputError(f"{run_dir} is not an adcraft training run (no {CONFIG_FILE}); pass a run folder")
+    return build_config(path)

@@ -1,0 +1,288 @@
+"""The supervised fine-tuning loop: plain code, one optimizer step at a time (nanoGPT-style).
+
+    for each step:  micro-batches -> loss on the creative's tokens -> backward (token-weighted)
+                    -> clip -> AdamW step -> schedule step -> log
+                    every eval_steps: validation loss, early stopping;  every save_steps: checkpoint
+
+A resumed run reloads weights, optimizer, scheduler, RNG and counters and recomputes the same data
+order (see `dataset.LengthGroupedOrder`), so it ends with the same weights as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from adcraft.core.errors import InputError
+from adcraft.train import checkpoint as ckpt
+from adcraft.train.config import TrainConfig
+from adcraft.train.dataset import LengthGroupedOrder, TokenizedExample, collate
+from adcraft.train.methods import LossVocabulary, target_loss
+
+WARMUP_STEPS_FOR_BASELINE = 5  # the first steps' mean loss is what "exploding" is measured against
+
+
+class TrainingDiverged(InputError):
+    """The loss became NaN/inf or exploded: the settings (usually the learning rate) need changing."""
+
+
+@dataclass
+class TrainResult:
+    status: str  # finished | early_stopped | time_limit | interrupted
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+def lr_lambda(total_steps: int, warmup_steps: int, kind: str) -> Callable[[int], float]:
+    """Linear warm-up to the peak, then cosine or linear decay to zero (or constant)."""
+
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        if kind == "constant":
+            return 1.0
+        progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
+        return 0.5 * (1 + math.cos(math.pi * progress)) if kind == "cosine" else 1.0 - progress
+
+    return factor
+
+
+def count_total_steps(config: TrainConfig, n_examples: int) -> int:
+    """Optimizer steps of a run: --max-steps, or the epochs' micro-batches / grad_accum."""
+    micro_total = math.ceil(round(config.epochs * math.ceil(n_examples / config.batch_size), 6))
+    return config.max_steps or max(1, micro_total // config.grad_accum)
+
+
+def make_optimizer(model, config: TrainConfig) -> torch.optim.AdamW:
+    """AdamW; weight decay on matrices only (not on norms, biases or 1-D prompt vectors)."""
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    decay = [p for p in trainable if p.dim() >= 2]
+    no_decay = [p for p in trainable if p.dim() < 2]
+    groups = [
+        {"params": decay, "weight_decay": config.weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW([g for g in groups if g["params"]], lr=config.lr, betas=(0.9, 0.999))
+
+
+class SFTTrainer:
+    def __init__(
+        self,
+        model,
+        config: TrainConfig,
+        run_dir: Path,
+        train_set: list[TokenizedExample],
+        val_set: list[TokenizedExample],
+        vocab: LossVocabulary,
+        pad_id: int,
+        on_step: Callable[[int, float], None] | None = None,
+    ) -> None:
+        self.model = model
+        self.config = config
+        self.run_dir = run_dir
+        self.train_set = train_set
+        self.val_set = val_set
+        self.vocab = vocab
+        self.pad_id = pad_id
+        self.on_step = on_step  # called after each step (tests use it to interrupt)
+        self.order = LengthGroupedOrder([len(e.input_ids) for e in train_set], config.batch_size, config.seed)
+        self.total_steps = count_total_steps(config, len(train_set))
+        self.optimizer = make_optimizer(model, config)
+        warmup = int(config.warmup_ratio * self.total_steps)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lr_lambda(self.total_steps, warmup, config.scheduler)
+        )
+        self._stop_requested = False
+
+    # ---- one step -------------------------------------------------------------------------
+    def _micro_batches(self, step: int) -> list[list[TokenizedExample]]:
+        first = step * self.config.grad_accum
+        return [
+            [self.train_set[i] for i in self.order.micro_batch(first + k)]
+            for k in range(self.config.grad_accum)
+        ]
+
+    def train_step(self, step: int, state: dict[str, Any]) -> tuple[float, float, int]:
+        """One optimizer step; returns (loss, grad norm, tokens processed)."""
+        self.model.train()
+        micro = self._micro_batches(step)
+        n_targets = sum(e.n_target for batch in micro for e in batch)
+        loss_sum, tokens = 0.0, 0
+        for batch in micro:
+            inputs = collate(batch, self.pad_id)
+            loss, n = target_loss(self.model, inputs, self.vocab, self.config.bf16)
+            self._check_loss(loss.item(), step, state)
+            (loss * (n / n_targets)).backward()  # token-weighted mean over the accumulated batches
+            loss_sum += loss.item() * n
+            tokens += int(inputs["attention_mask"].sum())
+        grad_norm = torch.nn.utils.clip_grad_norm_(
+            [p for p in self.model.parameters() if p.requires_grad], self.config.max_grad_norm
+        )
+        self.optimizer.step()
+        self.scheduler.step()
+        if self.config.method == "adalora":
+            self.model.base_model.update_and_allocate(step)
+        self.optimizer.zero_grad(set_to_none=True)
+        return loss_sum / n_targets, float(grad_norm), tokens
+
+    def _check_loss(self, loss: float, step: int, state: dict[str, Any]) -> None:
+        hint = (
+            f"lower the learning rate (now {self.config.lr:g}, --lr) or the clipping threshold "
+            f"(--max-grad-norm {self.config.max_grad_norm:g})"
+        )
+        if not math.isfinite(loss):
+            raise TrainingDiverged(f"training stopped at step {step + 1}: the loss became {loss}; {hint}")
+        baseline = state.get("baseline_loss")
+        if baseline is not None and loss > self.config.explode_ratio * baseline:
+            raise TrainingDiverged(
+                f"training stopped at step {step + 1}: the loss exploded to {loss:.3g} "
+                f"(> {self.config.explode_ratio:g} x the first steps' {baseline:.3g}); {hint}"
+            )
+
+    @torch.no_grad()
+    def validation_loss(self) -> float:
+        self.model.eval()
+        ordered = sorted(self.val_set, key=lambda e: len(e.input_ids))
+        size = self.config.batch_size * 2
+        total, count = 0.0, 0
+        for start in range(0, len(ordered), size):
+            loss, n = target_loss(
+                self.model, collate(ordered[start : start + size], self.pad_id), self.vocab, self.config.bf16
+            )
+            total += loss.item() * n
+            count += n
+        return total / max(1, count)
+
+    # ---- the loop -------------------------------------------------------------------------
+    def run(self, resume: bool = False, progress=None, writer=None) -> TrainResult:
+        state: dict[str, Any] = {
+            "step": 0,
+            "best_val": None,
+            "bad_evals": 0,
+            "tokens": 0,
+            "elapsed_s": 0.0,
+            "first_losses": [],
+            "baseline_loss": None,
+            "history": [],
+            "last_loss": None,
+        }
+        best: dict[str, torch.Tensor] | None = None
+        if resume:
+            state, best = ckpt.load_checkpoint(self.run_dir, self.model, self.optimizer, self.scheduler)
+        task = (
+            progress.add_task("training", total=self.total_steps, completed=state["step"], loss="-", val="-")
+            if progress
+            else None
+        )
+        previous_handler = self._install_sigint()
+        started = time.monotonic() - state["elapsed_s"]
+        status = "finished"
+        try:
+            while state["step"] < self.total_steps:
+                step = state["step"]
+                loss, grad_norm, tokens = self.train_step(step, state)
+                state["step"] = step + 1
+                state["tokens"] += tokens
+                state["elapsed_s"] = time.monotonic() - started
+                state["last_loss"] = loss
+                self._update_baseline(state, loss)
+                self._log(writer, state, loss, grad_norm)
+                if progress:
+                    progress.update(task, completed=state["step"], loss=f"{loss:.3f}")
+                if self._evaluation_due(state["step"]):
+                    best, stop = self._evaluate(state, best, writer)
+                    if progress:
+                        progress.update(task, val=f"{state['history'][-1]['val_loss']:.3f}")
+                    if stop:
+                        status = "early_stopped"
+                        break
+                if self.on_step:
+                    self.on_step(state["step"], loss)
+                if self._stop_requested:
+                    ckpt.save_checkpoint(
+                        self.run_dir, self.model, self.optimizer, self.scheduler, state, best
+                    )
+                    return TrainResult("interrupted", self._metrics(state, "interrupted"))
+                limit = self.config.time_limit_minutes
+                if limit and state["elapsed_s"] > limit * 60:
+                    status = "time_limit"
+                    break
+                if state["step"] % self.config.save_steps == 0 and state["step"] < self.total_steps:
+                    ckpt.save_checkpoint(
+                        self.run_dir, self.model, self.optimizer, self.scheduler, state, best
+                    )
+        finally:
+            signal.signal(signal.SIGINT, previous_handler)
+        if self.val_set and (not state["history"] or state["history"][-1]["step"] != state["step"]):
+            best, _ = self._evaluate(state, best, writer)
+        if best is not None:
+            ckpt.load_trainable_state(self.model, best)  # the run folder keeps the best weights
+        return TrainResult(status, self._metrics(state, status))
+
+    def _install_sigint(self):
+        def request_stop(signum, frame) -> None:
+            if self._stop_requested:  # a second Ctrl-C: stop now
+                raise KeyboardInterrupt
+            self._stop_requested = True
+
+        try:
+            return signal.signal(signal.SIGINT, request_stop)
+        except ValueError:  # not the main thread: Ctrl-C is not ours to handle
+            return signal.getsignal(signal.SIGINT)
+
+    def _update_baseline(self, state: dict[str, Any], loss: float) -> None:
+        if state["baseline_loss"] is None:
+            state["first_losses"].append(loss)
+            if len(state["first_losses"]) >= WARMUP_STEPS_FOR_BASELINE:
+                state["baseline_loss"] = sum(state["first_losses"]) / len(state["first_losses"])
+
+    def _evaluation_due(self, step: int) -> bool:
+        every = self.config.eval_steps
+        return bool(self.val_set) and bool(every) and step % every == 0
+
+    def _evaluate(self, state: dict[str, Any], best, writer) -> tuple[dict | None, bool]:
+        val_loss = self.validation_loss()
+        state["history"].append(
+            {"step": state["step"], "val_loss": val_loss, "train_loss": state["last_loss"]}
+        )
+        if writer:
+            writer.add_scalar("val/loss", val_loss, state["step"])
+        if state["best_val"] is None or val_loss < state["best_val"] - self.config.min_delta:
+            state["best_val"] = val_loss
+            state["best_step"] = state["step"]
+            state["bad_evals"] = 0
+            return ckpt.trainable_state(self.model), False
+        state["bad_evals"] += 1
+        patience = self.config.patience
+        return best, bool(patience) and state["bad_evals"] >= patience
+
+    def _log(self, writer, state: dict[str, Any], loss: float, grad_norm: float) -> None:
+        if writer is None:
+            return
+        step = state["step"]
+        writer.add_scalar("train/loss", loss, step)
+        writer.add_scalar("train/lr", self.scheduler.get_last_lr()[0], step)
+        writer.add_scalar("train/grad_norm", grad_norm, step)
+        writer.add_scalar("train/tokens_per_s", state["tokens"] / max(1e-9, state["elapsed_s"]), step)
+
+    def _metrics(self, state: dict[str, Any], status: str) -> dict[str, Any]:
+        return {
+            "status": status,
+            "steps": state["step"],
+            "total_steps": self.total_steps,
+            "epochs": state["step"] * self.config.grad_accum / self.order.batches_per_epoch,
+            "train_loss": state["last_loss"],
+            "best_val_loss": state["best_val"],
+            "best_step": state.get("best_step"),
+            "history": state["history"],
+            "train_seconds": round(state["elapsed_s"], 1),
+            "tokens_per_second": round(state["tokens"] / max(1e-9, state["elapsed_s"]), 1),
+            "train_examples": len(self.train_set),
+            "val_examples": len(self.val_set),
+        }

@@ -1,0 +1,133 @@
+"""Training on the tiny random Gemma: learning, exact resume, early stopping, divergence, every method."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from adcraft.train import METHODS, TrainingDiverged, build_config, export_merged, train
+
+
+def _adapter_weights(run_dir: Path) -> dict[str, torch.Tensor]:
+    return load_file(str(run_dir / "adapter_model.safetensors"))
+
+
+def _untrained_loss(config) -> float:
+    """The loss on the training rows before any step, through the trainer's own loss code."""
+    from adcraft.models import load_causal_lm
+    from adcraft.train.dataset import collate, target_token_ids, tokenize_examples
+    from adcraft.train.methods import build_loss_vocabulary, target_loss
+    from adcraft.train.sft.workflow import load_datasets
+
+    rows, _, _ = load_datasets(config, notify=lambda m: None)
+    model, tokenizer = load_causal_lm(config.model)
+    data = tokenize_examples(rows, tokenizer, config.max_length)
+    vocab = build_loss_vocabulary(config, tokenizer, target_token_ids(data), model.config.vocab_size, {"zh"})
+    with torch.no_grad():
+        loss, _ = target_loss(model, collate(data, tokenizer.pad_token_id), vocab, bf16=False)
+    return loss.item()
+
+
+def test_loss_falls_on_a_small_fixed_set(fast_options, small_data):
+    # validation = the training rows themselves: the loss the model is fitting. Full fine-tuning, since
+    # the tiny random model's logits are too small for a LoRA to move the loss much in a few steps.
+    config = build_config(
+        None,
+        **fast_options
+        | {"val": str(small_data), "max_steps": 12, "eval_steps": 12, "lr": 1e-2, "method": "full"},
+    )
+    before = _untrained_loss(config)
+    _, result = train(config)
+    assert result.status == "finished"
+    assert result.metrics["best_val_loss"] < 0.8 * before, (before, result.metrics["best_val_loss"])
+
+
+def _interrupt_at(step_to_stop: int):
+    def on_step(step: int, loss: float) -> None:
+        if step == step_to_stop:
+            os.kill(os.getpid(), signal.SIGINT)  # the real Ctrl-C path
+
+    return on_step
+
+
+def test_resume_after_ctrl_c_ends_with_the_same_weights(fast_options, tmp_path):
+    options = fast_options | {"dropout": 0.1, "max_steps": 6, "grad_accum": 2, "batch_size": 2}
+    straight_dir, straight = train(build_config(None, **options | {"out": str(tmp_path / "straight")}))
+    assert straight.status == "finished"
+
+    split = options | {"out": str(tmp_path / "split")}
+    run_dir, first = train(build_config(None, **split), on_step=_interrupt_at(3))
+    assert first.status == "interrupted" and first.metrics["steps"] == 3
+    assert (run_dir / "checkpoint").is_dir() and not (run_dir / "adapter_model.safetensors").exists()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+
+    run_dir, second = train(None, resume=str(run_dir))
+    assert second.status == "finished" and second.metrics["steps"] == 6
+    a, b = _adapter_weights(straight_dir), _adapter_weights(run_dir)
+    assert a.keys() == b.keys()
+    for name in a:
+        assert torch.equal(a[name], b[name]), name
+    assert straight.metrics["history"] == second.metrics["history"]
+    assert not (run_dir / "checkpoint").exists()  # finished runs drop their checkpoint
+
+
+def test_early_stopping_fires(fast_options):
+    # A learning rate too small to move the validation loss by min_delta: no evaluation improves.
+    options = fast_options | {"lr": 1e-9, "max_steps": 20, "eval_steps": 1, "patience": 2}
+    _, result = train(build_config(None, **options))
+    assert result.status == "early_stopped"
+    assert result.metrics["steps"] == 3  # best at step 1, no gain at steps 2 and 3
+    assert result.metrics["best_step"] == 1
+
+
+def test_nan_loss_stops_with_a_clear_message(fast_options, monkeypatch):
+    import adcraft.train.sft.trainer as trainer_module
+
+    real = trainer_module.target_loss
+
+    def poisoned(model, batch, vocab, bf16):
+        loss, n = real(model, batch, vocab, bf16)
+        return loss * float("nan"), n
+
+    monkeypatch.setattr(trainer_module, "target_loss", poisoned)
+    with pytest.raises(TrainingDiverged, match=r"loss became nan.*--lr"):
+        train(build_config(None, **fast_options))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_method_trains_a_step_and_generates(method, fast_options, tiny_model_dir):
+    from adcraft.models import load_generator
+
+    options = fast_options | {"method": method, "max_steps": 1, "eval_steps": 1}
+    run_dir, result = train(build_config(None, **options))
+    assert result.status == "finished"
+    assert json.loads((run_dir / "metrics.json").read_text())["method"] == method
+    assert json.loads((run_dir / "decoding.json").read_text())["max_new_tokens"] > 0
+    if method == "full":
+        assert (run_dir / "config.json").is_file()
+    else:
+        adapter = json.loads((run_dir / "adapter_config.json").read_text())
+        assert adapter["base_model_name_or_path"] == str(tiny_model_dir)
+    generator = load_generator(str(run_dir))
+    outputs = generator.complete(["为以下商品写一段广告文案。"], n=1, max_new_tokens=4, do_sample=False)
+    assert len(outputs) == 1 and isinstance(outputs[0][0], str)
+
+
+def test_export_merges_lora_into_a_standalone_model(fast_options, tmp_path):
+    from adcraft.models import load_causal_lm
+
+    run_dir, _ = train(build_config(None, **fast_options | {"max_steps": 1}))
+    out = export_merged(run_dir, tmp_path / "merged")
+    assert not (out / "adapter_config.json").exists() and (out / "config.json").is_file()
+    assert (out / "decoding.json").is_file()
+    merged, tok = load_causal_lm(str(out))
+    adapted, _ = load_causal_lm(str(run_dir))  # base + adapter, merged in memory
+    ids = tok("类型#裙", return_tensors="pt")
+    with torch.no_grad():
+        assert torch.allclose(merged(**ids).logits, adapted(**ids).logits, atol=1e-4)
