@@ -1,0 +1,176 @@
+"""From a brief to ranked, fitted, compliant creatives.
+
+One round: ONE batched `complete` call for all candidates of the brief (n variants + oversample),
+then per candidate: parse -> fit every field to its limit -> fill multi-count fields -> compliance
+check (blocking finding -> rewrite with the checker's suggestions -> re-check) -> score. Survivors
+are ranked and near-duplicates removed; if fewer than n remain, another round regenerates the
+shortfall with a derived seed. Whatever still fails goes to `dropped` with its reason: a blocked
+creative is never returned.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+
+from adcraft.core import Brief, Creative, Platform, get_platform
+from adcraft.generate.fitting import clause_fragments, fill_counts, fit_fields, fit_text
+from adcraft.generate.prompts import PROMPT_VERSION, build_prompt, parse_output
+from adcraft.generate.ranking import NEAR_DUPLICATE_JACCARD, rank_and_dedupe, score_creative
+from adcraft.models.base import Generator, decoding_defaults
+
+_ROUND_SEED_STEP = 7919  # a derived seed per regeneration round keeps every round reproducible
+
+
+@dataclass
+class GenerationConfig:
+    """Decoding and selection settings; `for_model` starts from a training run's decoding.json."""
+
+    temperature: float = 0.8
+    top_p: float = 0.95
+    repetition_penalty: float = 1.15
+    no_repeat_ngram_size: int = 4
+    max_new_tokens: int | None = None  # None: estimated from the platform's limits
+    oversample: int | None = None  # extra candidates per round; None: max(2, n // 2)
+    max_rounds: int = 2  # the first round plus regenerations for what was dropped
+    dedupe_threshold: float = NEAR_DUPLICATE_JACCARD
+    do_sample: bool = True
+    block_banned_terms: bool = True  # pass compliance.banned_terms + must_avoid as bad words
+
+    @classmethod
+    def for_model(cls, spec: str | None, **overrides: object) -> GenerationConfig:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in decoding_defaults(spec).items() if k in known}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+@dataclass
+class GenerationResult:
+    creatives: list[Creative]
+    dropped: list[tuple[Creative, str]] = field(default_factory=list)
+    prompt: str = ""
+
+
+def estimate_max_new_tokens(platform: Platform, language: str) -> int:
+    """Enough tokens for every field at its minimum count: ~1 token per Chinese character,
+    ~1 per 3.5 English characters, plus a label per line."""
+    total = 0.0
+    for spec in platform.fields:
+        chars = spec.max_length / 2 if platform.unit == "width" and language == "zh" else spec.max_length
+        per_token = 1.0 if language == "zh" else 3.5
+        total += spec.min_count * (chars / per_token + 4)
+    return int(min(256, max(24, math.ceil(total))))
+
+
+def _fallback_texts(brief: Brief) -> list[str]:
+    sep = "" if brief.language == "zh" else " "
+    values = [v for _, v in brief.attributes]
+    texts = [brief.product, f"{brief.brand}{sep}{brief.product}" if brief.brand else "",
+             sep.join([brief.product, *values[:2]]), sep.join(brief.must_include)]
+    return [t for t in texts if t.strip()]
+
+
+class _Compliance:
+    """adcraft.compliance, imported when first needed (it is a sibling stage, not a dependency of models)."""
+
+    def __init__(self, brief: Brief) -> None:
+        from adcraft import compliance
+
+        self.module = compliance
+        self.brief = brief
+
+    def bad_words(self) -> list[str]:
+        return [*self.module.banned_terms(self.brief.language), *self.brief.must_avoid]
+
+    def review(self, creative: Creative, platform: Platform) -> str | None:
+        """Attach findings; rewrite blocked values with the checker's suggestions; the reason the
+        creative is still blocked, or None when it may be returned."""
+        findings = self.module.check_creative(creative, self.brief)
+        if any(f.severity == "block" for f in findings):
+            for name, values in creative.fields.items():
+                rewritten = []
+                for value in values:
+                    hits = self.module.check_text(value, language=creative.language, platform=platform.id,
+                                                  must_avoid=self.brief.must_avoid, field=name)
+                    fixed = self.module.apply_suggestions(value, hits) if hits else value
+                    fixed = fit_text(fixed, platform, name) or ""
+                    if fixed and fixed not in rewritten:
+                        rewritten.append(fixed)
+                creative.fields[name] = rewritten
+            findings = self.module.check_creative(creative, self.brief)
+        creative.findings = findings
+        blocking = [f for f in findings if f.severity == "block"]
+        if blocking:
+            return "blocked by compliance: " + "; ".join(
+                f"{f.field}: {f.reason} ({f.matched!r})" for f in blocking[:3])
+        short = [spec.name for spec in platform.fields
+                 if len(creative.fields.get(spec.name, [])) < spec.min_count]
+        return f"rewrite left too few values in {', '.join(short)}" if short else None
+
+
+def _complete(generator: Generator, prompt: str, count: int, brief: Brief, config: GenerationConfig,
+              seed: int | None, bad_words: list[str]) -> list[tuple[str, float | None]]:
+    platform = get_platform(brief.platform)
+    options = dict(
+        n=count,
+        max_new_tokens=config.max_new_tokens or estimate_max_new_tokens(platform, brief.language),
+        temperature=config.temperature,
+        top_p=config.top_p,
+        repetition_penalty=config.repetition_penalty,
+        no_repeat_ngram_size=config.no_repeat_ngram_size,
+        do_sample=config.do_sample,
+        seed=seed,
+        bad_words=bad_words or None,
+    )
+    if hasattr(generator, "complete_scored"):
+        return generator.complete_scored([prompt], language=brief.language, **options)[0]
+    return [(text, None) for text in generator.complete([prompt], **options)[0]]
+
+
+def _candidate(text: str, logprob: float | None, brief: Brief, platform: Platform, model_id: str,
+               seed: int | None, pool: list[str], checker: _Compliance) -> tuple[Creative, str | None]:
+    parsed = parse_output(text, platform, brief.language)
+    fitted, problems = fit_fields(parsed, platform)
+    own = [frag for values in parsed.values() for v in values for frag in clause_fragments(v)]
+    short = fill_counts(fitted, platform, own + pool + _fallback_texts(brief))
+    creative = Creative(platform=platform.id, language=brief.language, fields=fitted, model_id=model_id,
+                        prompt_version=PROMPT_VERSION, seed=seed)
+    if short:
+        return creative, "too few usable values: " + "; ".join(short + problems[:2])
+    reason = checker.review(creative, platform)
+    score_creative(creative, brief, platform, logprob)
+    return creative, reason
+
+
+def generate_creatives(brief: Brief, generator: Generator, config: GenerationConfig | None = None,
+                       seed_texts: list[str] | None = None) -> GenerationResult:
+    """brief.n_variants ranked creatives that fit the platform and pass compliance (see module doc)."""
+    config = config or GenerationConfig()
+    platform = get_platform(brief.platform)
+    prompt = build_prompt(brief, seed_texts)
+    checker = _Compliance(brief)
+    bad_words = checker.bad_words() if config.block_banned_terms else list(brief.must_avoid)
+    n = brief.n_variants
+    oversample = config.oversample if config.oversample is not None else max(2, n // 2)
+    valid: list[Creative] = []
+    rejected: list[tuple[Creative, str]] = []
+    kept: list[Creative] = []
+    duplicates: list[tuple[Creative, str]] = []
+    for round_index in range(max(1, config.max_rounds)):
+        count = (n - len(kept)) + oversample
+        seed = None if brief.seed is None else brief.seed + _ROUND_SEED_STEP * round_index
+        outputs = _complete(generator, prompt, count, brief, config, seed, bad_words)
+        pool = [v for text, _ in outputs for values in parse_output(text, platform, brief.language).values()
+                for v in values]
+        for text, logprob in outputs:
+            creative, reason = _candidate(text, logprob, brief, platform, generator.model_id, seed,
+                                          pool, checker)
+            if reason is None:
+                valid.append(creative)
+            else:
+                rejected.append((creative, reason))
+        kept, duplicates = rank_and_dedupe(valid, config.dedupe_threshold)
+        if len(kept) >= n:
+            break
+    return GenerationResult(creatives=kept[:n], dropped=rejected + duplicates, prompt=prompt)
