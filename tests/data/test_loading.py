@@ -109,6 +109,13 @@ def test_empty_file(tmp_path: Path) -> None:
         load_examples(path)
 
 
+def test_csv_with_only_a_header(tmp_path: Path) -> None:
+    path = tmp_path / "ads.csv"
+    path.write_text("product,text\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no example rows"):
+        load_examples(path)
+
+
 def test_row_without_text_names_line(tmp_path: Path, write_jsonl, adgen_rows) -> None:
     path = write_jsonl(tmp_path / "notext.jsonl", [adgen_rows[0], {"content": "类型#裙", "summary": "  "}])
     with pytest.raises(InputError, match=r"notext\.jsonl:2: row has no ad text"):

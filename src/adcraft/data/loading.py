@@ -91,6 +91,8 @@ def load_examples(path: str | Path, *, fmt: str | None = None, columns: dict | s
             continue
         seen.add(key)
         examples.append(example)
+    if not examples and not problems:
+        raise InputError(f"data file {path} has no example rows, only a header; add one example a row")
     if not examples:
         shown = "; ".join(str(p) for p in problems[:MAX_PROBLEMS_SHOWN])
         raise InputError(f"data file {path} has no usable row ({len(problems)} bad: {shown})")
