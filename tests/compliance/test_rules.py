@@ -260,3 +260,21 @@ def test_every_builtin_term_is_found_and_its_suggestion_rewrites_it_clean() -> N
 def test_language_none_applies_zh_rules_only_to_hanzi_text() -> None:
     assert check_text("100% quality, made in Oslo") == []
     assert check_text("100%满意") != []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "没有比它更好的面霜",
+        "谁也比不上它的口感",
+        "Nothing works better on stains",
+        "It beats every other brand",
+    ],
+)
+def test_disguised_superlatives_block(text: str) -> None:
+    assert ("absolute_claim", "block") in categories(text)
+
+
+def test_plain_comparison_is_not_a_superlative() -> None:
+    assert check_text("我们没有比上次更贵") == []
+    assert check_text("Better than our last model") == []
