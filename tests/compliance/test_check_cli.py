@@ -135,3 +135,12 @@ def test_rules_file_errors_exit_2_and_good_rules_apply(tmp_path: Path) -> None:
     )
     assert run("爆款卫衣").exit_code == 0
     assert run("爆.款卫衣", "--rules", str(good)).exit_code == 1
+
+
+def test_list_rules_shows_every_rule_with_its_source() -> None:
+    result = run("--list-rules", "--format", "json")
+    assert result.exit_code == 0
+    rules = json.loads(result.output)
+    ids = {r["id"] for r in rules}
+    assert {"zh.absolute.ranking_first", "en.medical.cure", "amazon.title.word_repeats"} <= ids
+    assert all(r["source"] for r in rules)

@@ -137,6 +137,41 @@ def _print_table(results: list[tuple[Record, list[Finding]]], console: Console) 
     console.print(f"{len(results)} text(s) checked: {blocks} blocking, {len(findings) - blocks} warning(s)")
 
 
+def list_rules(rules_files: list[Path], fmt: str) -> int:
+    """Print every rule in force (built-in plus --rules files): id, scope, severity, source."""
+    from adcraft.compliance.checker import default_rules, with_extra_rules
+    from adcraft.compliance.rules import load_rules_file
+
+    rule_set = (
+        with_extra_rules(*(load_rules_file(p) for p in rules_files)) if rules_files else default_rules()
+    )
+    rows = [
+        {
+            "id": r.id,
+            "locale": r.locale,
+            "category": r.category,
+            "severity": r.severity,
+            "platforms": list(r.platforms),
+            "terms": len(r.terms),
+            "patterns": len(r.patterns),
+            "check": r.check,
+            "source": r.source,
+        }
+        for r in rule_set.rules
+    ]
+    if fmt == "json":
+        print(json.dumps(rows, ensure_ascii=False))
+        return 0
+    table = Table()
+    for col in ("id", "locale", "category", "severity", "matches", "source"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        matches = r["check"] or f"{r['terms']} terms, {r['patterns']} patterns"
+        table.add_row(r["id"], r["locale"], r["category"], r["severity"], matches, r["source"])
+    Console(highlight=False).print(table)
+    return 0
+
+
 def run_check(
     text: str | None,
     file: Path | None,
@@ -211,11 +246,15 @@ def register(app: typer.Typer) -> None:
         ),
         fmt: str = typer.Option("table", "--format", help="table or json"),
         column: str = typer.Option("text", "--column", help="CSV column / JSONL key holding the text"),
+        show_rules: bool = typer.Option(False, "--list-rules", help="list the rules in force and exit"),
     ) -> None:
         """Check ad copy; exit 1 if anything blocks, 0 if clean, 2 on bad input."""
         from adcraft.cli.errors import guarded
 
-        code = guarded(
-            lambda: run_check(text, file, language, platform, field, must_avoid, rules_files, fmt, column)
-        )
+        if show_rules:
+            code = guarded(lambda: list_rules(rules_files, fmt))
+        else:
+            code = guarded(
+                lambda: run_check(text, file, language, platform, field, must_avoid, rules_files, fmt, column)
+            )
         raise typer.Exit(code)
