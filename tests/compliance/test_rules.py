@@ -278,3 +278,10 @@ def test_disguised_superlatives_block(text: str) -> None:
 def test_plain_comparison_is_not_a_superlative() -> None:
     assert check_text("我们没有比上次更贵") == []
     assert check_text("Better than our last model") == []
+
+
+def test_brand_styled_in_capitals_is_not_shouting() -> None:
+    creative = Creative(platform="google_rsa", language="en", fields={"headline": ["IKEA Sofas On SALE"]})
+    brief = Brief(product="sofas", brand="IKEA", platform="google_rsa", language="en")
+    assert [f.matched for f in check_creative(creative, brief)] == ["SALE"]
+    assert {f.matched for f in check_creative(creative)} == {"IKEA", "SALE"}

@@ -154,8 +154,10 @@ def check_creative(
     """Every finding in every field value of the creative, each carrying its field name.
 
     Spans are offsets into the field value (check one value with `check_text` to rewrite it).
+    A brand written in capitals in the brief (IKEA, LEGO) is its styling, not shouting.
     """
     must_avoid = brief.must_avoid if brief is not None else ()
+    styled = {w for w in (brief.brand + " " + brief.product).split() if w.isupper()} if brief else set()
     findings: list[Finding] = []
     for name, values in creative.fields.items():
         for value in values:
@@ -169,7 +171,7 @@ def check_creative(
                     rules=rules,
                 )
             )
-    return findings
+    return [f for f in findings if not (f.rule_id == "google.editorial.capitals" and f.matched in styled)]
 
 
 def _match_case(replacement: str, original: str) -> str:
