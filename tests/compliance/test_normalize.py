@@ -27,7 +27,9 @@ def blocks(text: str, language: str) -> bool:
 @settings(max_examples=150, deadline=None)
 @given(term=st.sampled_from(ZH_TERMS), data=st.data(), prefix=st.sampled_from(["", "这款", "买它！"]))
 def test_separators_between_hanzi_never_hide_a_term(term: str, data, prefix: str) -> None:
-    seps = [data.draw(st.sampled_from(SEPARATORS)) for _ in term[1:]]
+    # Up to three separator characters per gap (the documented tolerance), any mix of them.
+    run = st.lists(st.sampled_from(SEPARATORS), min_size=1, max_size=3).map("".join)
+    seps = [data.draw(run) for _ in term[1:]]
     spread = term[0] + "".join(s + c for s, c in zip(seps, term[1:], strict=True))
     text = prefix + spread + "的好物"
     assert blocks(text, "zh"), text
