@@ -285,3 +285,10 @@ def test_brand_styled_in_capitals_is_not_shouting() -> None:
     brief = Brief(product="sofas", brand="IKEA", platform="google_rsa", language="en")
     assert [f.matched for f in check_creative(creative, brief)] == ["SALE"]
     assert {f.matched for f in check_creative(creative)} == {"IKEA", "SALE"}
+
+
+def test_xiaohongshu_off_platform_diversion() -> None:
+    x = {"platform": "xiaohongshu_note", "language": "zh"}
+    assert check_text("喜欢的姐妹加 v x 详聊", **x)[0].rule_id == "xiaohongshu.note.off_platform"
+    assert check_text("购买戳 https://shop.example.cn", **x)[0].rule_id == "xiaohongshu.note.off_platform"
+    assert check_text("这条裙子很适合通勤", **x) == []
