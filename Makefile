@@ -16,11 +16,12 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Debian's chromium for the dashboard's browser tests (Playwright's own browser download cannot work offline).
+# Debian's chromium for the dashboard's browser tests (Playwright's own browser download cannot work offline),
+# and Noto CJK so Chinese copy renders in its screenshots instead of empty boxes.
 browser:
-	@command -v chromium >/dev/null || { \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null \
-	  || echo "warning: could not install Debian chromium; browser tests will skip"; }
+	@{ command -v chromium >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk) >/dev/null \
+	  || echo "warning: could not install Debian chromium / fonts-noto-cjk; browser tests will skip"; }
 
 demo: setup
 	$(BIN)/adcraft generate --product "牛仔外套" --attributes "类型#上衣*材质#牛仔布*颜色#白色*风格#简约" \

@@ -142,7 +142,7 @@ def test_create_a_campaign_on_the_tiny_model_and_watch_it_generate(page, server:
     page.get_by_label("Attributes").fill("类型#上衣\n材质#牛仔布\n颜色#白色")
     page.get_by_label("Audience").fill("年轻女性")
     page.get_by_label("Tone").fill("活泼")
-    page.get_by_label("Platform").select_option("generic")
+    page.get_by_label("Platform").select_option("taobao_title")  # short titles: quick to decode
     page.get_by_label("Language").select_option("zh")
     page.get_by_label("Brand examples").fill("白鹿牛仔，简约不简单。")
     page.get_by_label("Number of variants").fill("2")
@@ -153,9 +153,9 @@ def test_create_a_campaign_on_the_tiny_model_and_watch_it_generate(page, server:
     expect(status).to_have_attribute("aria-live", "polite")
     # the page's script polls the job and reloads when it ends: no manual refresh here
     expect(page.locator("article.creative").first).to_be_visible(timeout=240_000)
-    expect(status).to_contain_text("Done")
-    expect(page.locator(".preview.generic").first).to_be_visible()
-    expect(page.locator("table.lengths td.num").first).to_contain_text("/ 500")
+    expect(status).to_contain_text("Generated: 2 active")
+    expect(page.locator(".preview.product").first).to_be_visible()
+    expect(page.locator("table.lengths td.num").first).to_contain_text("/ 60")
     server.state["campaign_id"] = int(page.url.rstrip("/").split("/")[-1])
     shot(page, "campaign-tiny-model")
 
@@ -219,6 +219,21 @@ def test_pause_a_creative_from_its_card(page, server: Server) -> None:
     assert rows[creative_id]["status"] == "paused"
     page.locator(f"#creative-{creative_id}").get_by_role("button", name=re.compile("^Resume")).click()
     expect(page.locator(f"#creative-{creative_id} .badge")).to_have_text("active")
+
+
+def test_regenerate_from_winners_adds_creatives(page, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    campaign_id = server.state["campaign_id"]
+    page.goto(f"{server.url}/campaigns/{campaign_id}/performance")
+    page.get_by_label("New variants").fill("1")
+    page.get_by_role("button", name="Regenerate from winners").click()
+    expect(page.locator("[role=status]").first).to_contain_text("Regenerating 1 new variant from the winners")
+    expect(page.locator("[data-job-text]")).to_contain_text("Generated: 1 active", timeout=240_000)
+    expect(page.locator("article.creative")).to_have_count(3)
+    with server.api() as api:
+        jobs = api.get(f"/v1/campaigns/{campaign_id}/jobs").json()
+    assert [j["kind"] for j in jobs] == ["create", "regenerate"] and jobs[-1]["status"] == "done"
 
 
 def test_bad_brief_shows_errors_next_to_fields_and_keeps_what_was_typed(page, server: Server) -> None:

@@ -43,7 +43,7 @@ def job_view(job: Any | None) -> dict[str, Any] | None:
     messages = {
         "queued": f"Queued: {job.n_requested} variants will be written shortly.",
         "running": f"{action} {job.n_requested} variants with the model; this takes seconds to minutes.",
-        "done": (f"Done: {job.n_active} active, {job.n_blocked} blocked by compliance, "
+        "done": (f"Generated: {job.n_active} active, {job.n_blocked} blocked by compliance, "
                  f"{job.n_dropped} dropped (too long, duplicate or unparseable)."),
         "failed": f"Generation failed: {job.error or 'unknown error'}",
     }

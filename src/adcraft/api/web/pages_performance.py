@@ -105,5 +105,6 @@ async def regenerate(request: Request, campaign_id: int) -> Response:
         n = 4
     runtime = request.app.state.runtime
     job = await run_in_threadpool(runtime.regenerate, page.advertiser_id, campaign_id, n)
-    message = f"Regenerating {job.n_requested} variants from the winners (job {job.id})."
+    plural = "s" if job.n_requested != 1 else ""
+    message = f"Regenerating {job.n_requested} new variant{plural} from the winners (job {job.id})."
     return redirect(f"/campaigns/{campaign_id}?msg={quote(message)}")
