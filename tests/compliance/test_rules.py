@@ -214,6 +214,7 @@ groups:
         ("nonsense", "terms: [x]", "unknown category 'nonsense'"),
         ("absolute_claim", "patterns: ['(ab']", "bad regular expression"),
         ("absolute_claim", "check: no_such_check", "unknown check"),
+        ("absolute_claim", "terms: [x]\n        except_patterns: ['[z']", "bad regular expression"),
         ("absolute_claim", "colour: red", "unknown key"),
         ("absolute_claim", "severity: fatal\n        terms: [x]", "severity must be"),
     ],
@@ -292,3 +293,10 @@ def test_xiaohongshu_off_platform_diversion() -> None:
     assert check_text("喜欢的姐妹加 v x 详聊", **x)[0].rule_id == "xiaohongshu.note.off_platform"
     assert check_text("购买戳 https://shop.example.cn", **x)[0].rule_id == "xiaohongshu.note.off_platform"
     assert check_text("这条裙子很适合通勤", **x) == []
+
+
+def test_being_cheered_up_is_not_a_cure_but_a_cured_illness_is() -> None:
+    assert check_text("被这只小熊玩偶治愈了，抱着睡特别安心") == []
+    assert check_text("周末被这部电影治愈了") == []
+    assert ("medical_claim", "block") in categories("我的失眠被这款药治愈了")
+    assert ("medical_claim", "block") in categories("好开心，我的痘痘被它治愈了")

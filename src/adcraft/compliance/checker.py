@@ -101,7 +101,9 @@ def check_text(
         else:
             hits = [
                 (h.start, h.end, h.term)
-                for h in find_hits(folded, rule.terms, rule.patterns, rule.exceptions)
+                for h in find_hits(
+                    folded, rule.terms, rule.patterns, rule.exceptions, rule.exception_patterns
+                )
             ]
         severity = rule.severity
         reason = rule.reason

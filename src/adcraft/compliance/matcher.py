@@ -142,10 +142,17 @@ def _which_term(terms: tuple[str, ...], matched_folded: str) -> str | None:
 
 
 def find_hits(
-    folded: Folded, terms: tuple[str, ...], patterns: tuple[str, ...], exceptions: tuple[str, ...]
+    folded: Folded,
+    terms: tuple[str, ...],
+    patterns: tuple[str, ...],
+    exceptions: tuple[str, ...],
+    exception_patterns: tuple[str, ...] = (),
 ) -> list[Hit]:
-    """Matches of the terms and patterns in `folded`, minus those inside an exception phrase."""
+    """Matches of the terms and patterns in `folded`, minus those inside an exception phrase or
+    an exception pattern's match."""
     covers: list[tuple[int, int]] = []
+    for pattern in compile_patterns(exception_patterns):
+        covers.extend(m.span() for m in pattern.finditer(folded.text))
     exception_re = compile_terms(exceptions)
     if exception_re is not None:
         # Overlapping exception matches: try from every position, so 第一次 is found even when a

@@ -13,6 +13,7 @@ A rules file looks like::
             reason: ...
             terms: [最佳, 最好]          # matched tolerantly: full-width, case, 最.佳, 最 佳
             except: [最好是]             # phrases around a term that make it innocent
+            except_patterns: ['被.{0,8}治愈']  # regexes (folded text) whose matches make it innocent
             patterns: ['销量\\d+万']     # raw regexes on the folded (lower-case, NFKC) text
             suggest: {最佳: 出色}        # or one string for every term
             platforms: [amazon_title]   # only on these platforms (default: all)
@@ -51,6 +52,7 @@ SEVERITIES = ("block", "warn")
 DECODE_CATEGORIES = ("absolute_claim", "medical_claim", "financial_guarantee")
 
 _RULE_KEYS = {
+    "except_patterns",
     "id",
     "reason",
     "source",
@@ -82,6 +84,7 @@ class Rule:
     source: str
     terms: tuple[str, ...] = ()
     exceptions: tuple[str, ...] = ()
+    exception_patterns: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
     suggestions: dict[str, str] = field(default_factory=dict)
     suggestion: str | None = None
@@ -154,6 +157,9 @@ def _build_rule(raw: Any, group: dict[str, Any], locale: str, where: str) -> Rul
     elif suggest is not None:
         suggestion = str(suggest)
     exceptions = _as_list(merged.get("except"), where, "except")
+    exception_patterns = _as_list(merged.get("except_patterns"), where, "except_patterns")
+    for pattern in exception_patterns:
+        _compile(pattern, where)
     if not merged.get("reason") or not merged.get("source"):
         raise InputError(f"{where}: every rule needs a 'reason' and a 'source'")
     decode_default = severity == "block" and category in DECODE_CATEGORIES
@@ -166,6 +172,7 @@ def _build_rule(raw: Any, group: dict[str, Any], locale: str, where: str) -> Rul
         source=str(merged["source"]),
         terms=terms,
         exceptions=exceptions,
+        exception_patterns=exception_patterns,
         patterns=patterns,
         suggestions=suggestions,
         suggestion=suggestion,
