@@ -300,3 +300,10 @@ def test_being_cheered_up_is_not_a_cure_but_a_cured_illness_is() -> None:
     assert check_text("周末被这部电影治愈了") == []
     assert ("medical_claim", "block") in categories("我的失眠被这款药治愈了")
     assert ("medical_claim", "block") in categories("好开心，我的痘痘被它治愈了")
+
+
+def test_questions_and_price_floors_are_not_superlatives_but_inserted_audiences_are() -> None:
+    assert check_text("今年最流行什么颜色？来看看新品") == []
+    assert check_text("售价最低59元起") == []
+    assert ("absolute_claim", "block") in categories("最受宝妈欢迎的奶瓶")
+    assert ("absolute_claim", "block") in categories("最低价59元")
