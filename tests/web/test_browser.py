@@ -332,11 +332,12 @@ def test_demo_campaigns_in_every_preview_and_the_screenshots(browser, page, serv
                 events = []
     _spread_over_hours(server, search_id, hours=12)
 
+    previews = {}
     for campaign_id, name in ((search_id, "preview-search"), (product_id, "preview-product"),
                               (note_id, "preview-note"), (feed_id, "preview-feed")):
         page.goto(f"{server.url}/campaigns/{campaign_id}")
         expect(page.locator("article.creative").first).to_be_visible()
-        shot(page, name)
+        previews[name] = shot(page, name)
     expect(page.locator(".preview.feed").first).to_contain_text("Get 3 Free Meals")
 
     page.goto(f"{server.url}/campaigns/{product_id}")
@@ -358,10 +359,12 @@ def test_demo_campaigns_in_every_preview_and_the_screenshots(browser, page, serv
     run.mkdir(parents=True)
     (run / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": "gemma-3-270m"}))
     (run / "metrics.json").write_text(json.dumps(
-        {"eval": {"bleu-4": 6.81, "rouge-1": 31.2, "rouge-l": 22.4, "distinct-2": 0.61}, "train_loss": 2.14,
-         "epochs": 2}))
-    (run / "report.html").write_text("<!doctype html><meta charset=utf-8><h1>评估报告 evaluation</h1>",
-                                     encoding="utf-8")
+        {"train_loss": 2.14, "best_val_loss": 2.31, "best_step": 400, "steps": 500, "epochs": 2}))
+    (run / "eval").mkdir()
+    (run / "eval" / "evaluation.json").write_text(json.dumps({"runs": [
+        {"label": "A", "metrics": {"bleu-4": 6.81, "rouge-1": 31.2, "rouge-l": 22.4, "distinct-2": 61.0}}]}))
+    (run / "eval" / "report.html").write_text(
+        "<!doctype html><meta charset=utf-8><h1>评估报告 evaluation</h1>", encoding="utf-8")
     page.goto(f"{server.url}/runs")
     expect(page.get_by_role("heading", name="lora-adgen-2026-11-29")).to_be_visible()
     shot(page, "runs")
@@ -380,4 +383,5 @@ def test_demo_campaigns_in_every_preview_and_the_screenshots(browser, page, serv
 
     DOCS_IMG.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(laptop_performance, DOCS_IMG / "dashboard-performance.png")
-    shutil.copyfile(phone_shot, DOCS_IMG / "dashboard-phone-note.png")
+    shutil.copyfile(previews["preview-product"], DOCS_IMG / "dashboard-previews.png")
+    assert phone_shot.stat().st_size > 0

@@ -121,11 +121,18 @@ def test_runs_page_lists_metrics_and_serves_reports_only_from_run_folders(web, l
     run = tmp_path / "home" / "runs" / "lora-adgen"
     run.mkdir(parents=True)
     (run / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": "gemma-3-270m"}))
-    (run / "metrics.json").write_text(json.dumps({"eval": {"bleu-4": 7.25, "rouge-l": 21.5}, "epochs": 2}))
-    (run / "report.html").write_text("<html><body>report 报告</body></html>", encoding="utf-8")
+    (run / "data_fingerprint.json").write_text(json.dumps({"rows": 1000}))
+    assert "no metrics JSON yet" in web.client.get("/runs").text  # still training: no metrics.json
+    metrics = {"train_loss": 2.25, "best_val_loss": 2.5, "best_step": 300}
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    (run / "eval").mkdir()
+    (run / "eval" / "evaluation.json").write_text(json.dumps(
+        {"runs": [{"label": "A", "metrics": {"bleu-4": 7.25, "rouge-l": 21.5}}], "rows": []}))
+    (run / "eval" / "report.html").write_text("<html><body>report 报告</body></html>", encoding="utf-8")
     html = web.client.get("/runs").text
-    assert "lora-adgen" in html and "eval.bleu-4" in html and "7.25" in html and "gemma-3-270m" in html
-    report = web.client.get("/runs/lora-adgen/files/report.html")
+    assert "lora-adgen" in html and "gemma-3-270m" in html and "best_step" in html and ">300<" in html
+    assert "A: bleu-4" in html and "7.25" in html and 'href="/runs/lora-adgen/files/eval/report.html"' in html
+    report = web.client.get("/runs/lora-adgen/files/eval/report.html")
     assert report.status_code == 200 and "报告" in report.text
     assert "script-src" not in report.headers["content-security-policy"]  # default-src 'none' forbids it
     assert web.client.get("/runs/lora-adgen/files/adapter_config.json").status_code == 200

@@ -15,7 +15,8 @@ from adcraft.core import InputError
 
 # Files in a run folder that hold configuration, not results.
 NOT_METRICS = {"adapter_config.json", "decoding.json", "tokenizer.json", "tokenizer_config.json",
-               "special_tokens_map.json", "config.json", "generation_config.json", "added_tokens.json"}
+               "special_tokens_map.json", "config.json", "generation_config.json", "added_tokens.json",
+               "data_fingerprint.json", "trainer_state.json", "evaluation.json"}
 SERVABLE = {".html": "text/html; charset=utf-8", ".png": "image/png", ".svg": "image/svg+xml",
             ".jpg": "image/jpeg", ".json": "application/json", ".csv": "text/csv; charset=utf-8"}
 MAX_METRICS = 16
@@ -28,6 +29,8 @@ class RunSummary:
     base_model: str = ""
     metrics_file: str = ""
     metrics: dict[str, float | int] = field(default_factory=dict)
+    evaluation_file: str = ""
+    evaluation: dict[str, float | int] = field(default_factory=dict)
     reports: list[str] = field(default_factory=list)
     problem: str = ""
 
@@ -61,8 +64,21 @@ def _summarise(folder: Path) -> RunSummary:
             break
     else:
         summary.problem = "no metrics JSON yet (the run may still be training)"
+    evaluation = next(iter(sorted(folder.rglob("evaluation.json"))), None)
+    if evaluation is not None:
+        summary.evaluation_file = str(evaluation.relative_to(folder))
+        summary.evaluation = _evaluation_metrics(_read_json(evaluation))
     summary.reports = sorted(str(p.relative_to(folder)) for p in folder.rglob("*.html"))
     return summary
+
+
+def _evaluation_metrics(data: dict) -> dict[str, float | int]:
+    """`adcraft evaluate`'s evaluation.json: the metrics of each evaluated model (A, and B when compared)."""
+    out: dict[str, float | int] = {}
+    for run in data.get("runs", []) if isinstance(data.get("runs"), list) else []:
+        if isinstance(run, dict) and isinstance(run.get("metrics"), dict):
+            out.update(_flatten(run["metrics"], f"{run.get('label', '?')}: "))
+    return dict(list(out.items())[:MAX_METRICS * 2])
 
 
 def _read_json(path: Path) -> dict:
