@@ -137,3 +137,13 @@ def test_runs_page_lists_metrics_and_serves_reports_only_from_run_folders(web, l
     assert "script-src" not in report.headers["content-security-policy"]  # default-src 'none' forbids it
     assert web.client.get("/runs/lora-adgen/files/adapter_config.json").status_code == 200
     assert web.client.get("/runs/lora-adgen/files/..%2F..%2Fweb.db").status_code == 404
+
+
+def test_unknown_urls_are_a_404_page_for_browsers_and_json_for_the_api(web) -> None:
+    page = web.client.get("/no/such/page", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and "Page not found" in page.text
+    api = web.client.get("/v1/no/such/thing", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.json()["error"] == "not_found"
+    assert web.client.post("/no/such/page").json()["error"] == "not_found"
+    wrong_method = web.client.get("/v1/creatives/1/pause")  # the API serves this path with POST only
+    assert wrong_method.status_code == 405 and wrong_method.json()["error"] == "method_not_allowed"

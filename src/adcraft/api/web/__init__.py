@@ -8,6 +8,7 @@ training runs. Every page route is a `WebRoute`, so errors render HTML pages, ne
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from adcraft.api.web import pages_auth, pages_campaigns, pages_performance, pages_runs
 from adcraft.api.web.routing import error_page
@@ -18,13 +19,22 @@ for module in (pages_auth, pages_campaigns, pages_performance, pages_runs):
 
 # JSON clients keep the API's JSON 404s; for a person in a browser a mistyped URL is a page.
 API_PREFIXES = ("/v1/", "/docs", "/redoc", "/openapi.json", "/health")
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-@router.get("/{path:path}")
+@router.api_route("/{path:path}", methods=ANY_METHOD)
 def not_found(request: Request, path: str) -> Response:
-    """Last route of the app (create_app includes this router last): any other GET is a 404 page."""
-    wants_html = "text/html" in request.headers.get("accept", "text/html")
-    if request.url.path.startswith(API_PREFIXES) or not wants_html:
+    """Last route of the app (create_app includes this router last), so it only sees unmatched requests.
+
+    A path that another route serves with other methods keeps its 405; anything else not for a
+    browser (the API, non-GET, a client not asking for HTML) gets the app's usual JSON 404.
+    """
+    for route in request.app.router.routes:
+        other = getattr(route, "endpoint", None) is not not_found
+        if other and route.matches(request.scope)[0] == Match.PARTIAL:
+            raise HTTPException(405, "Method Not Allowed")  # another route serves this path
+    wants_html = "text/html" in request.headers.get("accept", "")
+    if request.method != "GET" or request.url.path.startswith(API_PREFIXES) or not wants_html:
         raise HTTPException(404, "Not Found")
     return error_page(request, 404)
 
