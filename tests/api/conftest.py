@@ -35,7 +35,8 @@ def _seed_campaign(db: Database, advertiser_id: int, texts: list[str],
 
 @pytest.fixture()
 def settings(tmp_path: Path) -> Settings:
-    return Settings(db_url=f"sqlite:///{tmp_path / 'api.db'}", rate_limit_per_s=0,
+    # a model path that does not exist: a job started by a test fails fast instead of loading a model
+    return Settings(db_url=f"sqlite:///{tmp_path / 'api.db'}", rate_limit_per_s=0, model=str(tmp_path / "no-model"),
                     auto_pause_min_impressions=0)
 
 

@@ -27,7 +27,7 @@ health_router = APIRouter()
 Advertiser = Annotated[int, Depends(current_advertiser)]
 
 
-def runtime_of(request: Request) -> Runtime:
+async def runtime_of(request: Request) -> Runtime:  # async: a sync dependency costs a thread hop
     return request.app.state.runtime
 
 
@@ -127,12 +127,12 @@ def regenerate(
 
 
 @router.post("/campaigns/{campaign_id}/decide", tags=["serving"])
-def decide(
+async def decide(
     campaign_id: int, advertiser_id: Advertiser, runtime: RuntimeDep, body: DecideRequest | None = None
 ) -> DecideResponse:
     """The creative to show now; the impression is logged with the policy's propensity."""
     body = body or DecideRequest()
-    out = runtime.decide(advertiser_id, campaign_id, segment=body.segment, context=body.context)
+    out = await runtime.decide_async(advertiser_id, campaign_id, segment=body.segment, context=body.context)
     return DecideResponse(
         decision_id=out.decision_id,
         campaign_id=out.campaign_id,
@@ -144,7 +144,7 @@ def decide(
 
 
 @router.post("/events", tags=["serving"])
-def post_events(
+async def post_events(
     body: EventBatch, request: Request, advertiser_id: Advertiser, runtime: RuntimeDep
 ) -> EventsResponse:
     """Clicks and conversions by decision id. Answers after the commit; a retried batch (same
@@ -155,7 +155,7 @@ def post_events(
         raise ApiError(
             413, "batch_too_large", f"{len(body.events)} events in one batch; send at most {limit}"
         )
-    result = runtime.ingest(
+    result = await runtime.ingest_async(
         advertiser_id,
         [
             EventIn(event_id=e.event_id, decision_id=e.decision_id, type=e.type, value=e.value)

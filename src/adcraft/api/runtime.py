@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +30,7 @@ from adcraft.core import Brief
 from adcraft.optimize import make_policy
 from adcraft.optimize import stats as ab_stats
 from adcraft.store import Database
-from adcraft.store.ingest import EventIn, IngestResult, ingest_events, record_decision
+from adcraft.store.ingest import EventIn, IngestResult, campaign_head, ingest_events, record_decision
 from adcraft.store.models import Campaign, Creative, CreativeCounter, Decision, GenerationJob
 
 log = logging.getLogger("adcraft.api")
@@ -42,6 +43,7 @@ class CampaignPolicy:
     version: int
     status: str
     arms: tuple[int, ...]
+    fields: dict[int, dict[str, list[str]]]  # of the active creatives, so a decision reads no row
     policy: Any
     built_at: float
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -66,9 +68,10 @@ def _segment_key(segment: str) -> str | None:
 def build_policy(session: Session, campaign: Campaign) -> CampaignPolicy:
     """A campaign's policy from the stored totals (or, for LinTS / LinUCB, its decisions)."""
     policy = make_policy(campaign.policy, **(campaign.policy_params or {}))
-    arms = tuple(session.scalars(
-        select(Creative.id).where(Creative.campaign_id == campaign.id, Creative.status == "active")
-        .order_by(Creative.id)))
+    fields = dict(session.execute(
+        select(Creative.id, Creative.fields).where(Creative.campaign_id == campaign.id,
+                                                   Creative.status == "active").order_by(Creative.id)).all())
+    arms = tuple(fields)
     if hasattr(policy, "add_counts"):
         for row in session.scalars(select(CreativeCounter).where(CreativeCounter.campaign_id == campaign.id)):
             policy.add_counts(row.creative_id, row.impressions, row.clicks, segment=_segment_key(row.segment))
@@ -79,7 +82,7 @@ def build_policy(session: Session, campaign: Campaign) -> CampaignPolicy:
             policy.update(creative_id, 1.0 if clicked else 0.0, segment=_segment_key(segment),
                           context=None if context is None else np.asarray(context))
     return CampaignPolicy(campaign.id, campaign.advertiser_id, campaign.version, campaign.status, arms,
-                          policy, time.monotonic())
+                          fields, policy, time.monotonic())
 
 
 class Runtime:
@@ -137,13 +140,12 @@ class Runtime:
     # --- decisions -------------------------------------------------------------------------
 
     def _current_policy(self, session: Session, campaign_id: int, advertiser_id: int) -> CampaignPolicy:
-        row = session.execute(select(Campaign.advertiser_id, Campaign.version, Campaign.status)
-                              .where(Campaign.id == campaign_id)).one_or_none()
-        if row is None or row.advertiser_id != advertiser_id:
+        head = campaign_head(session, campaign_id)
+        if head is None or head[0] != advertiser_id:
             raise services.NotFound(f"campaign {campaign_id} not found")
         state = self.policies.get(campaign_id)
         stale = time.monotonic() - state.built_at > self.settings.policy_refresh_s if state else True
-        if state is None or state.version != row.version or stale:
+        if state is None or state.version != head[1] or stale:
             state = build_policy(session, session.get(Campaign, campaign_id))
             with self._policies_lock:
                 self.policies[campaign_id] = state
@@ -152,8 +154,20 @@ class Runtime:
     def decide(self, advertiser_id: int, campaign_id: int, *, segment: str | None = None,
                context: list[float] | None = None) -> DecisionOut:
         """Pick a creative, log the decision with its propensity and count the impression."""
-        segment_value = segment or ""
-        with self.db.write() as session:
+        unit, finish = self._decision(advertiser_id, campaign_id, segment, context)
+        return finish(self.db.run_write(unit))
+
+    async def decide_async(self, advertiser_id: int, campaign_id: int, *, segment: str | None = None,
+                           context: list[float] | None = None) -> DecisionOut:
+        unit, finish = self._decision(advertiser_id, campaign_id, segment, context)
+        return finish(await self.db.run_write_async(unit))
+
+    def _decision(self, advertiser_id: int, campaign_id: int, segment: str | None,
+                  context: list[float] | None) -> tuple[Callable, Callable]:
+        """The transaction's work (no side effects but the session) and what follows its commit."""
+        ctx = None if context is None else np.asarray(context, dtype=float)
+
+        def unit(session: Session) -> tuple[CampaignPolicy, Any, str]:
             state = self._current_policy(session, campaign_id, advertiser_id)
             if state.status != "active":
                 raise services.Conflict(f"campaign {campaign_id} is paused; resume it to serve decisions")
@@ -161,24 +175,33 @@ class Runtime:
                 raise services.Conflict(
                     f"campaign {campaign_id} has no active creatives yet: wait for its generation job "
                     f"(GET /v1/campaigns/{campaign_id}/jobs) or resume a paused creative")
-            ctx = None if context is None else np.asarray(context, dtype=float)
             with state.lock:
                 choice = state.policy.select(state.arms, segment=segment, context=ctx, rng=state.rng)
             decision_id = record_decision(
                 session, advertiser_id=advertiser_id, campaign_id=campaign_id, creative_id=choice.arm,
-                segment=segment_value, context=context, propensity=choice.propensity)
-            fields = session.scalar(select(Creative.fields).where(Creative.id == choice.arm))
-        with state.lock:  # only after the commit: the policy never learns from a rolled-back impression
-            state.policy.update(choice.arm, 0.0, segment=segment, context=ctx)
-        return DecisionOut(decision_id, campaign_id, int(choice.arm), fields, float(choice.propensity),
-                           segment)
+                segment=segment or "", context=context, propensity=choice.propensity)
+            return state, choice, decision_id
+
+        def finish(result: tuple[CampaignPolicy, Any, str]) -> DecisionOut:
+            state, choice, decision_id = result
+            with state.lock:  # only after the commit: the policy never learns a rolled-back impression
+                state.policy.update(choice.arm, 0.0, segment=segment, context=ctx)
+            return DecisionOut(decision_id, campaign_id, int(choice.arm), state.fields[choice.arm],
+                               float(choice.propensity), segment)
+
+        return unit, finish
 
     # --- events ----------------------------------------------------------------------------
 
     def ingest(self, advertiser_id: int, events: list[EventIn]) -> IngestResult:
         """Store a batch (all or nothing); returns after the commit, then teaches the policies."""
-        with self.db.write() as session:
-            result = ingest_events(session, advertiser_id, events)
+        return self._learn(self.db.run_write(lambda session: ingest_events(session, advertiser_id, events)))
+
+    async def ingest_async(self, advertiser_id: int, events: list[EventIn]) -> IngestResult:
+        return self._learn(await self.db.run_write_async(
+            lambda session: ingest_events(session, advertiser_id, events)))
+
+    def _learn(self, result: IngestResult) -> IngestResult:
         for reward in result.rewards:
             state = self.policies.get(reward.campaign_id)
             if state is None:

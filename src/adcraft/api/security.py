@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import threading
@@ -54,12 +55,18 @@ class KeyCache:
         self._cache: dict[str, _CachedKey] = {}
         self._lock = threading.Lock()
 
+    def cached(self, raw_key: str) -> tuple[bool, int | None]:
+        hit = self._cache.get(hashlib.sha256(raw_key.encode()).hexdigest())
+        if hit is not None and hit.expires > time.monotonic():
+            return True, hit.advertiser_id
+        return False, None
+
     def lookup(self, runtime, raw_key: str) -> int | None:  # noqa: ANN001 - Runtime
+        found, advertiser_id = self.cached(raw_key)
+        if found:
+            return advertiser_id
         digest = hashlib.sha256(raw_key.encode()).hexdigest()
         now = time.monotonic()
-        hit = self._cache.get(digest)
-        if hit is not None and hit.expires > now:
-            return hit.advertiser_id
         with runtime.db.read() as session:
             advertiser = authenticate(session, raw_key)
         advertiser_id = advertiser.id if advertiser else None
@@ -81,8 +88,12 @@ def raw_key_from(request: Request, header: str) -> str | None:
     return None
 
 
-def current_advertiser(request: Request) -> int:
-    """FastAPI dependency: the advertiser id of the request's API key (401 / 429 otherwise)."""
+async def current_advertiser(request: Request) -> int:
+    """FastAPI dependency: the advertiser id of the request's API key (401 / 429 otherwise).
+
+    Async, so the common case (a started service, a cached key) costs no thread hop; database work
+    goes to a worker thread.
+    """
     state = request.app.state
     settings = state.settings
     raw = raw_key_from(request, settings.api_key_header)
@@ -90,8 +101,11 @@ def current_advertiser(request: Request) -> int:
         raise ApiError(401, "unauthorized", f"missing API key: send '{settings.api_key_header}: <key>' or "
                        "'Authorization: Bearer <key>' (create one with `adcraft keys create`)",
                        headers={"WWW-Authenticate": "Bearer"})
-    state.runtime.start()  # no-op once started; a DB that was down at startup gets migrated here
-    advertiser_id = state.key_cache.lookup(state.runtime, raw)
+    if not state.runtime.started:  # a DB that was down at startup gets migrated here
+        await asyncio.to_thread(state.runtime.start)
+    found, advertiser_id = state.key_cache.cached(raw)
+    if not found:
+        advertiser_id = await asyncio.to_thread(state.key_cache.lookup, state.runtime, raw)
     if advertiser_id is None:
         raise ApiError(401, "unauthorized", "unknown or revoked API key",
                        headers={"WWW-Authenticate": "Bearer"})

@@ -14,6 +14,7 @@
 | ADCRAFT_AUTO_PAUSE_THRESHOLD | 0.01 | pause a creative whose P(best) is under this ... |
 | ADCRAFT_AUTO_PAUSE_MIN_IMPRESSIONS | 1000 | ... once it has at least this many impressions (0 = never) |
 | ADCRAFT_POLICY | thompson | default policy of new campaigns |
+| ADCRAFT_SQLITE_SYNCHRONOUS | FULL | NORMAL trades power-cut durability of acked events for latency |
 | ADCRAFT_POLICY_REFRESH_S | 60 | rebuild in-memory policies from the counters this often (replicas) |
 """
 
