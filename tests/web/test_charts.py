@@ -27,3 +27,14 @@ def test_svg_is_escaped_accessible_and_says_when_empty() -> None:
     assert "<b>" not in svg and "&lt;b&gt;牛仔" in svg
     empty = charts.bucket_events([], [], ["1"])
     assert "No impressions yet" in str(charts.share_chart(empty, {}))
+
+
+def test_service_series_is_never_split_finer_than_its_own_buckets() -> None:
+    hour = 3600
+    start = int(T0.timestamp())
+    series = {"bucket_seconds": hour, "buckets": [
+        {"start": start + i * hour, "creatives": {"1": {"impressions": 10, "clicks": i}}} for i in range(3)]}
+    buckets = charts.from_service_timeseries(series, ["1"])
+    assert buckets.width == timedelta(hours=1) and buckets.impressions["1"] == [10, 10, 10]
+    assert buckets.clicks["1"] == [0, 1, 2]
+    assert charts.bucket_width(12 * hour) == hour and charts.bucket_width(0) == 1

@@ -147,3 +147,16 @@ def test_unknown_urls_are_a_404_page_for_browsers_and_json_for_the_api(web) -> N
     assert web.client.post("/no/such/page").json()["error"] == "not_found"
     wrong_method = web.client.get("/v1/creatives/1/pause")  # the API serves this path with POST only
     assert wrong_method.status_code == 405 and wrong_method.json()["error"] == "method_not_allowed"
+
+
+def test_a_failing_page_is_a_500_page_without_internals(web, login, monkeypatch) -> None:
+    from adcraft.api import services
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(services, "campaign_stats", broken)
+    login(web.client, web.key)
+    response = web.client.get(f"/campaigns/{web.campaign_id}/performance")
+    assert response.status_code == 500 and "Something went wrong" in response.text
+    assert "secret internal detail" not in response.text and "Traceback" not in response.text

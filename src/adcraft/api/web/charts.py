@@ -52,6 +52,7 @@ def bucket_events(
     clicks: Sequence[tuple[datetime, str, int]],
     arms: Sequence[str],
     max_buckets: int = 12,
+    min_width_s: float = 1.0,
 ) -> Buckets:
     """Bucket (time, arm, count) impressions and clicks into at most `max_buckets` equal time slices.
 
@@ -63,7 +64,7 @@ def bucket_events(
         return Buckets([], timedelta(seconds=1), arms, {a: [] for a in arms}, {a: [] for a in arms})
     start, end = min(times), max(times)
     span = max((end - start).total_seconds(), 1.0)
-    width = _nice_width(span / max_buckets)
+    width = max(_nice_width(span / max_buckets), timedelta(seconds=min_width_s))
     start = _floor(start, width)
     count = int((end - start) / width) + 1
     starts = [start + i * width for i in range(count)]
@@ -86,7 +87,12 @@ def from_service_timeseries(series: dict, arms: Sequence[str], max_buckets: int 
                 impressions.append((moment, arm, int(cell["impressions"])))
             if cell.get("clicks"):
                 clicks.append((moment, arm, int(cell["clicks"])))
-    return bucket_events(impressions, clicks, arms, max_buckets)
+    return bucket_events(impressions, clicks, arms, max_buckets, series.get("bucket_seconds", 1))
+
+
+def bucket_width(span_s: float, max_buckets: int = 12) -> int:
+    """Whole seconds per bucket so that `span_s` fits in at most `max_buckets` buckets."""
+    return int(_nice_width(max(span_s, 1.0) / max_buckets).total_seconds())
 
 
 def _nice_width(seconds: float) -> timedelta:
