@@ -160,3 +160,26 @@ def test_a_failing_page_is_a_500_page_without_internals(web, login, monkeypatch)
     response = web.client.get(f"/campaigns/{web.campaign_id}/performance")
     assert response.status_code == 500 and "Something went wrong" in response.text
     assert "secret internal detail" not in response.text and "Traceback" not in response.text
+
+
+def test_revoking_the_key_ends_the_dashboard_session(web, login) -> None:
+    from sqlalchemy import update
+
+    from adcraft.store.keys import split_key
+    from adcraft.store.models import ApiKey, utcnow
+
+    login(web.client, web.key)
+    assert web.client.get("/campaigns", follow_redirects=False).status_code == 200
+    with web.client.app.state.runtime.db.write() as session:
+        session.execute(update(ApiKey).where(ApiKey.prefix == split_key(web.key)).values(revoked_at=utcnow()))
+    assert web.client.get("/campaigns", follow_redirects=False).status_code == 303
+
+
+def test_a_form_posted_without_a_session_returns_to_its_page_after_sign_in(web) -> None:
+    url = f"/campaigns/{web.campaign_id}/creatives/{web.creative_ids[0]}/pause"
+    referer = f"http://testserver/campaigns/{web.campaign_id}"
+    response = web.client.post(url, data={}, headers={"Referer": referer}, follow_redirects=False)
+    assert response.headers["location"] == f"/signin?next=/campaigns/{web.campaign_id}"
+    foreign = web.client.post(url, data={}, headers={"Referer": "http://evil.example/x"},
+                              follow_redirects=False)
+    assert foreign.headers["location"] == "/signin?next=/campaigns"

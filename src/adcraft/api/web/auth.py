@@ -41,6 +41,7 @@ class CsrfFailed(Exception):
 @dataclass(frozen=True)
 class WebSession:
     advertiser_id: str
+    key_prefix: str  # the public head of the API key signed in with: revoking the key ends the session
     cookie: str
 
 
@@ -87,8 +88,8 @@ def _serializer(request: Request) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(session_secret(request), salt="adcraft.web.session")
 
 
-def start_session(request: Request, response: Response, advertiser_id: object) -> None:
-    cookie = _serializer(request).dumps({"a": str(advertiser_id)})
+def start_session(request: Request, response: Response, advertiser_id: object, key_prefix: str) -> None:
+    cookie = _serializer(request).dumps({"a": str(advertiser_id), "k": key_prefix})
     response.set_cookie(
         COOKIE, cookie, max_age=max_age_s(request), httponly=True, samesite="lax",
         secure=request.url.scheme == "https", path="/",
@@ -110,7 +111,9 @@ def read_session(request: Request) -> WebSession:
         raise SignInRequired(expired=True) from None
     except BadSignature:
         raise SignInRequired() from None
-    return WebSession(advertiser_id=str(data["a"]), cookie=cookie)
+    if not isinstance(data, dict) or "a" not in data or "k" not in data:
+        raise SignInRequired()
+    return WebSession(advertiser_id=str(data["a"]), key_prefix=str(data["k"]), cookie=cookie)
 
 
 def csrf_token(request: Request, session: WebSession) -> str:

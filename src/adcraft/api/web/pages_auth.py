@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from adcraft.api import services
 from adcraft.api.web import auth
 from adcraft.api.web.routing import HERE, WebRoute, error_page, read_session, redirect, signed_in, templates
+from adcraft.store.keys import split_key
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 STATIC = {"style.css": "text/css", "progress.js": "text/javascript"}
@@ -53,7 +54,7 @@ async def signin(request: Request) -> Response:
         context = {"next": target, "expired": False, "error": error, "advertiser": None}
         return templates.TemplateResponse(request, "signin.html", context, status_code=401 if key else 400)
     response = RedirectResponse(target, status_code=303)
-    auth.start_session(request, response, advertiser.id)
+    auth.start_session(request, response, advertiser.id, split_key(key) or "")
     return response
 
 

@@ -12,18 +12,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlparse
 
 from fastapi import HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adcraft.api import services
 from adcraft.api.web import auth
 from adcraft.core import PLATFORMS
+from adcraft.store.models import ApiKey
 
 log = logging.getLogger("adcraft.web")
 HERE = Path(__file__).parent
@@ -49,7 +51,7 @@ class WebRoute(APIRoute):
             try:
                 return await handler(request)
             except auth.SignInRequired as exc:
-                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                target = _return_to(request)
                 url = f"/signin?next={quote(target)}" + ("&expired=1" if exc.expired else "")
                 return RedirectResponse(url, status_code=303)
             except auth.CsrfFailed:
@@ -69,6 +71,16 @@ class WebRoute(APIRoute):
                 return error_page(request, status)
 
         return guarded
+
+
+def _return_to(request: Request) -> str:
+    """Where to go after signing in: this page, or for a form post the page that held the form."""
+    if request.method == "GET":
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = urlparse(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.path.startswith("/"):
+        return referer.path
+    return "/campaigns"
 
 
 def _database_down(exc: Exception) -> bool:
@@ -131,8 +143,17 @@ def signed_in(request: Request) -> Page:
             advertiser = services.get_advertiser(db, int(session.advertiser_id))
         except (services.NotFound, ValueError):
             raise auth.SignInRequired() from None
+        if not _key_is_live(db, advertiser.id, session.key_prefix):
+            raise auth.SignInRequired()
         db.expunge(advertiser)
     return Page(request, session, advertiser)
+
+
+def _key_is_live(db: Session, advertiser_id: int, prefix: str) -> bool:
+    """The key the session signed in with still exists, belongs to the advertiser and is not revoked."""
+    query = select(ApiKey.id).where(ApiKey.prefix == prefix, ApiKey.advertiser_id == advertiser_id,
+                                    ApiKey.revoked_at.is_(None))
+    return db.scalar(query) is not None
 
 
 def platform_name(platform_id: str) -> str:
