@@ -40,14 +40,19 @@ def seed_campaign(db, advertiser_id: int, fields_list: list[dict], platform: str
         return campaign.id, [r.id for r in rows]
 
 
-@pytest.fixture()
-def web(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Seeded]:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def web(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Seeded]:
+    """The app on SQLite, and again on PostgreSQL (skipped where no server runs)."""
     from adcraft.api.app import create_app
     from adcraft.api.settings import Settings
     from adcraft.store import create_api_key
 
     monkeypatch.setenv("ADCRAFT_HOME", str(tmp_path / "home"))
-    settings = Settings(db_url=f"sqlite:///{tmp_path / 'web.db'}", auto_pause_min_impressions=0)
+    if request.param == "postgresql":
+        db_url = request.getfixturevalue("postgres_db_url")
+    else:
+        db_url = f"sqlite:///{tmp_path / 'web.db'}"
+    settings = Settings(db_url=db_url, auto_pause_min_impressions=0)
     app = create_app(settings)
     with TestClient(app) as client:
         db = app.state.runtime.db

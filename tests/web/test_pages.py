@@ -183,3 +183,23 @@ def test_a_form_posted_without_a_session_returns_to_its_page_after_sign_in(web) 
     foreign = web.client.post(url, data={}, headers={"Referer": "http://evil.example/x"},
                               follow_redirects=False)
     assert foreign.headers["location"] == "/signin?next=/campaigns"
+
+
+def test_a_running_job_refreshes_without_javascript_and_polls_with_it(web, login) -> None:
+    from adcraft.api import services
+
+    with web.client.app.state.runtime.db.write() as session:
+        advertiser = services.authenticate(session, web.key)
+        brief = {"product": "保温杯", "n_variants": 2}
+        campaign, _job = services.create_campaign(session, advertiser.id, brief)
+        campaign_id = campaign.id  # the job stays queued: nothing submitted it to the runtime
+    login(web.client, web.key)
+    html = web.client.get(f"/campaigns/{campaign_id}").text
+    assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in html
+    assert f'data-job-status="/campaigns/{campaign_id}/job.json"' in html and 'aria-live="polite"' in html
+    assert '<script src="/static/progress.js" defer></script>' in html
+    status = web.client.get(f"/campaigns/{campaign_id}/job.json").json()
+    assert status["status"] == "queued" and status["finished"] is False and "2 variants" in status["message"]
+    assert web.client.get("/static/progress.js").headers["content-type"].startswith("text/javascript")
+    done = web.client.get(f"/campaigns/{web.campaign_id}").text
+    assert "http-equiv" not in done and "progress.js" not in done
