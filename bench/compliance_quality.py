@@ -16,7 +16,7 @@ scored untuned at precision 0.935 / recall 1.000 (baseline 0.640 / 0.552); its t
 ("Best of all", "cured under UV light") were then fixed too. "heldout3" (40) was written after
 all later rule work and first scored untuned at precision 0.917 / recall 0.957 on 23 blocking
 pairs (baseline 0.500 / 0.478); its errors (最受宝妈欢迎 missed; 最低59元起 and 今年最流行什么颜色？
-flagged) were fixed afterwards. Report the first scores (FIRST_UNTUNED) as the out-of-sample
+flagged) were fixed afterwards. Those first scores (recorded here, not printed) are the out-of-sample
 figures, not the current ones.
 
 Prints one JSON line. `--errors` also lists the misses and false alarms on stderr.
@@ -35,13 +35,6 @@ from adcraft.compliance.checker import default_rules
 from adcraft.compliance.rules import CATEGORIES
 
 Labels = dict[str, str]  # category -> strongest severity
-
-# Blocking precision / recall of each held-out split the first time it was scored, before any fix.
-FIRST_UNTUNED = {
-    "heldout1": {"precision": 0.954, "recall": 0.976, "baseline_precision": 0.667, "baseline_recall": 0.571},
-    "heldout2": {"precision": 0.935, "recall": 1.0, "baseline_precision": 0.640, "baseline_recall": 0.552},
-    "heldout3": {"precision": 0.917, "recall": 0.957, "baseline_precision": 0.500, "baseline_recall": 0.478},
-}
 
 
 def load_labelled() -> list[dict]:
@@ -147,7 +140,6 @@ def main() -> None:
         "texts": len(rows),
         "violating_texts": sum(bool(r["expected"]) for r in rows),
         "adcraft": ours,
-        "heldout_first_untuned": FIRST_UNTUNED,
         "baseline": {"name": "plain case-insensitive substring over the same term lists", **base},
         "ratio": {
             "blocking_recall": round(b_ours["recall"] / b_base["recall"], 3) if b_base["recall"] else None,
