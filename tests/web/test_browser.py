@@ -261,12 +261,16 @@ def test_another_advertisers_campaign_is_a_404_page(browser, server: Server) -> 
 
     context = browser.new_context(viewport=LAPTOP)
     page = context.new_page()
+    page.goto(f"{server.url}/")
+    expect(page.get_by_label("API key")).to_be_focused()  # autofocus: type the key straight away
+    shot(page, "signin")
     sign_in(page, server, server.rival_key)
     expect(page.get_by_text("No campaigns yet")).to_be_visible()
     response = page.goto(f"{server.url}/campaigns/{server.state['campaign_id']}")
     assert response.status == 404
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     assert "Traceback" not in page.content()
+    shot(page, "error-404")
     response = page.goto(f"{server.url}/no/such/page")
     assert response.status == 404 and "Page not found" in page.content()
     context.close()
@@ -354,6 +358,9 @@ def test_demo_campaigns_in_every_preview_and_the_screenshots(browser, page, serv
 
     page.goto(f"{server.url}/campaigns")
     shot(page, "campaigns")
+    page.goto(f"{server.url}/campaigns/{search_id}/brief")
+    expect(page.get_by_text("weekend trail runners")).to_be_visible()
+    shot(page, "brief")
 
     run = server.home / "runs" / "lora-adgen-2026-11-29"
     run.mkdir(parents=True)
