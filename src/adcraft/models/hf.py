@@ -16,7 +16,12 @@ import torch
 
 from adcraft.core.errors import InputError
 from adcraft.models.default import DEFAULT_MODEL_ID, ensure_default_model
-from adcraft.models.vocab import SubVocabulary, language_token_ids, restricted_vocabulary
+from adcraft.models.vocab import (
+    SubVocabulary,
+    language_token_ids,
+    restricted_vocabulary,
+    token_for_text,
+)
 
 DEFAULT_ALIASES = {None, "", "default", DEFAULT_MODEL_ID}
 
@@ -237,9 +242,11 @@ class HFGenerator:
         sequences: list[list[int]] = []
         for word in {w.strip() for w in words if w.strip()}:
             for variant in (word, " " + word):
-                ids = self.tokenizer(variant, add_special_tokens=False).input_ids
-                if vocab is not None:
-                    ids = vocab.encode_sequence(ids)
-                if ids and ids not in sequences:
-                    sequences.append(ids)
+                single = token_for_text(self.tokenizer, variant)
+                for ids in (self.tokenizer(variant, add_special_tokens=False).input_ids,
+                            [single] if single is not None else []):
+                    if ids and vocab is not None:
+                        ids = vocab.encode_sequence(ids)
+                    if ids and ids not in sequences:
+                        sequences.append(ids)
         return sequences or None

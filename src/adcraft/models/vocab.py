@@ -31,6 +31,28 @@ _LANGUAGE_TOKEN_PATTERNS = {
 
 
 _LANGUAGE_IDS: dict[tuple[int, str], torch.Tensor] = {}
+_DECODED: dict[int, list[str]] = {}
+_BY_TEXT: dict[int, dict[str, int]] = {}
+
+
+def decoded_vocabulary(tokenizer) -> list[str]:
+    """Each token id's text (~0.5 s once per tokenizer)."""
+    key = id(tokenizer)
+    if key not in _DECODED:
+        _DECODED[key] = tokenizer.batch_decode([[i] for i in range(len(tokenizer))])
+    return _DECODED[key]
+
+
+def token_for_text(tokenizer, text: str) -> int | None:
+    """The single token whose text is exactly `text`, if the vocabulary has one. The model may emit
+    it even where the tokenizer would split the same text into pieces."""
+    key = id(tokenizer)
+    if key not in _BY_TEXT:
+        by_text: dict[str, int] = {}
+        for i, t in enumerate(decoded_vocabulary(tokenizer)):
+            by_text.setdefault(t, i)
+        _BY_TEXT[key] = by_text
+    return _BY_TEXT[key].get(text)
 
 
 def language_token_ids(tokenizer, language: str) -> torch.Tensor | None:
@@ -39,8 +61,8 @@ def language_token_ids(tokenizer, language: str) -> torch.Tensor | None:
     if pattern is None:
         return None
     key = (id(tokenizer), language)
-    if key not in _LANGUAGE_IDS:  # ~0.5 s once per tokenizer and language
-        decoded = tokenizer.batch_decode([[i] for i in range(len(tokenizer))])
+    if key not in _LANGUAGE_IDS:
+        decoded = decoded_vocabulary(tokenizer)
         _LANGUAGE_IDS[key] = torch.tensor([i for i, t in enumerate(decoded) if t and pattern.match(t)])
     return _LANGUAGE_IDS[key]
 
