@@ -70,20 +70,20 @@ def browser() -> Iterator:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path, browser) -> Iterator[Server]:
-    from adcraft.store import Database, create_api_key
-
     home = tmp_path_factory.mktemp("dashboard-home")
     db_path = home / "adcraft.db"
-    database = Database(str(db_path))
-    database.upgrade()
-    with database.write() as session:  # what `adcraft keys create` does
-        _, key = create_api_key(session, "Acme 服饰")
-        _, rival_key = create_api_key(session, "Rival Co")
-    database.dispose()
-    port = _free_port()
     env = os.environ | {"ADCRAFT_HOME": str(home), "ADCRAFT_AUTO_PAUSE_MIN_IMPRESSIONS": "0"}
+    adcraft = str(Path(sys.executable).parent / "adcraft")
+
+    def create_key(advertiser: str) -> str:
+        out = subprocess.run([adcraft, "keys", "create", "--advertiser", advertiser, "--db", str(db_path)],
+                             env=env, capture_output=True, text=True, timeout=120, check=True).stdout
+        return re.search(r"adk_\S+", out).group(0)
+
+    key, rival_key = create_key("Acme 服饰"), create_key("Rival Co")
+    port = _free_port()
     log = (home / "server.log").open("w")
-    command = [str(Path(sys.executable).parent / "adcraft"), "serve", "--host", "127.0.0.1",
+    command = [adcraft, "serve", "--host", "127.0.0.1",
                "--port", str(port), "--db", str(db_path), "--model", str(tiny_model_dir),
                "--log-level", "warning"]
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
