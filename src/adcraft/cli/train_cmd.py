@@ -54,6 +54,7 @@ def train(
     loss_vocab: Annotated[str | None, _opt("language (default) or full", "--loss-vocab")] = None,
     time_limit: Annotated[float | None, _opt("stop after N minutes", "--time-limit-minutes")] = None,
     seed: Annotated[int | None, _opt("random seed", "--seed")] = None,
+    threads: Annotated[int | None, _opt("CPU threads (default: all cores, 1 if busy)", "--threads")] = None,
     bf16: Annotated[
         bool | None, typer.Option("--bf16/--fp32", help="bfloat16 autocast", show_default=False)
     ] = None,
@@ -102,6 +103,7 @@ def train(
                 loss_vocab=loss_vocab,
                 time_limit_minutes=time_limit,
                 seed=seed,
+                threads=threads,
                 bf16=bf16,
                 progress=progress,
             )

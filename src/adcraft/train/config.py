@@ -66,6 +66,9 @@ class TrainConfig(BaseModel):
         "language", description="softmax over the whole vocabulary, or the tokens a creative may contain"
     )
     seed: int = 0
+    threads: int = Field(
+        0, ge=0, description="CPU threads; 0 = all cores, or 1 if the machine is already busy"
+    )
 
     # validation, checkpoints, stopping
     eval_steps: int = Field(20, ge=0, description="validation loss every N steps; 0 = only at the end")

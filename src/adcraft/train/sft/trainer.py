@@ -27,6 +27,7 @@ from adcraft.train.dataset import LengthGroupedOrder, TokenizedExample, collate
 from adcraft.train.methods import LossVocabulary, target_loss
 
 WARMUP_STEPS_FOR_BASELINE = 5  # the first steps' mean loss is what "exploding" is measured against
+LOG_EVERY = 10  # steps between log lines when there is no progress bar
 
 
 class TrainingDiverged(InputError):
@@ -99,6 +100,7 @@ class SFTTrainer:
             self.optimizer, lr_lambda(self.total_steps, warmup, config.scheduler)
         )
         self._stop_requested = False
+        self.log: Callable[[str], None] | None = None  # plain log lines when there is no progress bar
 
     # ---- one step -------------------------------------------------------------------------
     def _micro_batches(self, step: int) -> list[list[TokenizedExample]]:
@@ -195,6 +197,8 @@ class SFTTrainer:
                 self._log(writer, state, loss, grad_norm)
                 if progress:
                     progress.update(task, completed=state["step"], loss=f"{loss:.3f}")
+                elif self.log and state["step"] % LOG_EVERY == 0:
+                    self.log(self._status_line(state, loss))
                 if self._evaluation_due(state["step"]):
                     best, stop = self._evaluate(state, best, writer)
                     if progress:
@@ -235,6 +239,16 @@ class SFTTrainer:
             return signal.signal(signal.SIGINT, request_stop)
         except ValueError:  # not the main thread: Ctrl-C is not ours to handle
             return signal.getsignal(signal.SIGINT)
+
+    def _status_line(self, state: dict[str, Any], loss: float) -> str:
+        rate = state["step"] / max(1e-9, state["elapsed_s"])
+        eta = (self.total_steps - state["step"]) / max(1e-9, rate)
+        return (
+            f"step {state['step']}/{self.total_steps} loss {loss:.3f} "
+            f"lr {self.scheduler.get_last_lr()[0]:.2e} "
+            f"{state['tokens'] / max(1e-9, state['elapsed_s']):.0f} tokens/s, "
+            f"elapsed {state['elapsed_s'] / 60:.1f} min, ETA {eta / 60:.1f} min"
+        )
 
     def _update_baseline(self, state: dict[str, Any], loss: float) -> None:
         if state["baseline_loss"] is None:
