@@ -24,9 +24,12 @@ import httpx
 import numpy as np
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
-
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("ADCRAFT_CHROMIUM", "/usr/bin/chromium"))
+# Skip before any fixture runs (the tiny model, the server) where there is no browser to drive.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600),
+              pytest.mark.skipif(not CHROMIUM.exists(),
+                                 reason=f"Debian chromium not installed at {CHROMIUM} (run `make browser`)")]
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 REPO = Path(__file__).resolve().parents[2]
@@ -58,9 +61,6 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed at /usr/bin/chromium (run `make browser`)")
-    sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                               args=CHROMIUM_ARGS)
