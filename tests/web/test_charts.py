@@ -1,4 +1,4 @@
-"""Chart bucketing and SVG output without a server."""
+"""Pure parts of the dashboard without a server: chart bucketing and SVG, creative length views."""
 
 from __future__ import annotations
 
@@ -38,3 +38,18 @@ def test_service_series_is_never_split_finer_than_its_own_buckets() -> None:
     assert buckets.width == timedelta(hours=1) and buckets.impressions["1"] == [10, 10, 10]
     assert buckets.clicks["1"] == [0, 1, 2]
     assert charts.bucket_width(12 * hour) == hour and charts.bucket_width(0) == 1
+
+
+def test_creative_view_measures_each_value_against_its_platform_limit() -> None:
+    from types import SimpleNamespace
+
+    from adcraft.api.web.previews import creative_view
+
+    row = SimpleNamespace(id=7, status="active", status_reason="", findings=[], generation={},
+                          fields={"headline": ["短标题", "x" * 31], "description": ["ok"], "extra": ["kept"]})
+    view = creative_view(row, "google_rsa", "zh")
+    headline = view.fields[0]
+    assert [(v.length, v.limit, v.over) for v in headline.values] == [(6, 30, False), (31, 30, True)]
+    assert view.preview == "search" and view.texts("description") == ["ok"]
+    extra = view.fields[-1]
+    assert extra.name == "extra" and extra.values[0].limit is None and not extra.values[0].over

@@ -13,11 +13,11 @@ from adcraft.core import PLATFORMS, Platform, get_platform
 class FieldValue:
     text: str
     length: int
-    limit: int
+    limit: int | None  # None: the platform has no such field, so no limit to hold it to
 
     @property
     def over(self) -> bool:
-        return self.length > self.limit
+        return self.limit is not None and self.length > self.limit
 
 
 @dataclass
@@ -25,13 +25,7 @@ class FieldView:
     name: str
     label: str
     values: list[FieldValue]
-    limit: int
     unit: str
-    count_range: str
-
-    @property
-    def first(self) -> str:
-        return self.values[0].text if self.values else ""
 
 
 @dataclass
@@ -85,14 +79,11 @@ def creative_view(row: Any, platform_id: str, language: str = "zh") -> CreativeV
     for spec in platform.fields:
         texts = [str(t) for t in fields.get(spec.name, [])]
         values = [FieldValue(t, platform.length(t), spec.max_length) for t in texts]
-        same = spec.min_count == spec.max_count
-        count = f"{spec.min_count}" if same else f"{spec.min_count}–{spec.max_count}"
-        views.append(FieldView(spec.name, spec.name.replace("_", " "), values, spec.max_length,
-                               unit_label(platform), count))
+        views.append(FieldView(spec.name, spec.name.replace("_", " "), values, unit_label(platform)))
     known = {s.name for s in platform.fields}
     for name in (k for k in fields if k not in known):  # text without a platform field is still shown
-        values = [FieldValue(str(t), platform.length(str(t)), 0) for t in fields[name]]
-        views.append(FieldView(name, name, values, 0, "", "?"))
+        values = [FieldValue(str(t), platform.length(str(t)), None) for t in fields[name]]
+        views.append(FieldView(name, name, values, unit_label(platform)))
     return CreativeView(
         id=row.id, status=row.status, status_reason=getattr(row, "status_reason", "") or "",
         platform=platform, language=language, fields=views,
