@@ -107,6 +107,7 @@ def test_performance_shows_counts_intervals_charts_and_ab_report(web, login) -> 
     assert re.search(r'id="total-clicks"[^>]*>6<', html)
     assert "95% interval" in html and "P(best)" in html and "Segment “mobile”" in html
     assert html.count("<svg") == 2 and "<polyline" in html and "<rect" in html
+    assert "Chart data as a table" in html
     assert "Decision:" in html and "Sequential test" in html
     a, b = web.creative_ids
     same = web.client.get(f"/campaigns/{web.campaign_id}/performance", params={"a": a, "b": a})

@@ -221,6 +221,13 @@ def _nice_max(value: float) -> float:
     return 1.0
 
 
+def table_rows(buckets: Buckets) -> list[dict]:
+    """The charts' numbers as table rows (one per bucket), for readers who cannot see the charts."""
+    return [{"start": _time_label(start, buckets.width),
+             "cells": [(buckets.impressions[a][i], buckets.clicks[a][i]) for a in buckets.arms]}
+            for i, start in enumerate(buckets.starts)]
+
+
 def legend(arms: Sequence[str], names: dict[str, str]) -> list[dict[str, str]]:
     """(colour, name) per creative in chart order, for the HTML legend next to the charts."""
     return [{"colour": PALETTE[i % len(PALETTE)], "name": names.get(a, a)} for i, a in enumerate(arms)]

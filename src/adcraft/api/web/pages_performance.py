@@ -88,7 +88,8 @@ def performance_context(db: Any, advertiser_id: int, campaign_id: int, params: d
     return {
         "campaign": summary, "stats": stats, "rows": rows, "segments": segments,
         "ctr_chart": charts.ctr_chart(buckets, names), "share_chart": charts.share_chart(buckets, names),
-        "legend": charts.legend(arms, names), "report": report, "ab_errors": ab_errors,
+        "legend": charts.legend(arms, names), "chart_rows": charts.table_rows(buckets),
+        "report": report, "ab_errors": ab_errors,
         "ab_choice": ab_choice, "choices": [(str(r["creative_id"]), r["name"]) for r in rows
                                             if r["status"] != "blocked"],
         "names": names, "tab": "performance", "nav": "campaigns",
