@@ -85,10 +85,12 @@ class GenerationRunner:
     def _generate(self, brief: Brief, model: str | None, seeds: list[str], job_id: int,
                   kind: str) -> tuple[list[Creative], int]:
         from adcraft.compliance import check_creative
-        from adcraft.generate import generate_creatives
+        from adcraft.generate import GenerationConfig, generate_creatives
 
         generator = self.generator(model)
-        result = generate_creatives(brief, generator, None, seed_texts=seeds or None)
+        # for_model picks up a training run's decoding.json, as the CLI's generate does
+        config = GenerationConfig.for_model(model, max_new_tokens=self.settings.generation_max_new_tokens)
+        result = generate_creatives(brief, generator, config, seed_texts=seeds or None)
         rows = []
         for creative in result.creatives:
             findings = check_creative(creative, brief)

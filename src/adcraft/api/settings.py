@@ -15,6 +15,7 @@
 | ADCRAFT_AUTO_PAUSE_MIN_IMPRESSIONS | 1000 | ... once it has at least this many impressions (0 = never) |
 | ADCRAFT_POLICY | thompson | default policy of new campaigns |
 | ADCRAFT_SQLITE_SYNCHRONOUS | FULL | NORMAL trades power-cut durability of acked events for latency |
+| ADCRAFT_GEN_MAX_NEW_TOKENS | from the platform | cap on tokens per generated creative |
 | ADCRAFT_POLICY_REFRESH_S | 60 | rebuild in-memory policies from the counters this often (replicas) |
 """
 
@@ -60,6 +61,7 @@ class Settings:
     prob_best_draws: int = 4000
     run_migrations: bool = True
     generation_workers: int = 1
+    generation_max_new_tokens: int | None = None  # None: estimated from the platform's limits
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -78,6 +80,7 @@ class Settings:
             auto_pause_min_impressions=int(_number("ADCRAFT_AUTO_PAUSE_MIN_IMPRESSIONS", 1000, int)),
             default_policy=_env("ADCRAFT_POLICY", "thompson"),
             policy_refresh_s=_number("ADCRAFT_POLICY_REFRESH_S", 60.0),
+            generation_max_new_tokens=int(_number("ADCRAFT_GEN_MAX_NEW_TOKENS", 0, int)) or None,
         )
         known = {f.name for f in fields(cls)}
         return replace(settings, **{k: v for k, v in overrides.items() if k in known and v is not None})
