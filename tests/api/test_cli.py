@@ -1,0 +1,63 @@
+"""`adcraft keys create`, `adcraft campaign list|stats`, `adcraft db upgrade`: output and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from adcraft.store import Database
+from adcraft.store.models import Campaign, Creative, CreativeCounter
+
+
+def adcraft(*args: str, home: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "adcraft.cli.main", *args], capture_output=True, text=True,
+                          env={"ADCRAFT_HOME": str(home), "PATH": "/usr/bin:/bin"}, timeout=120)
+
+
+def test_keys_campaign_list_and_stats(tmp_path: Path):
+    db_path = tmp_path / "cli.db"
+    upgraded = adcraft("db", "upgrade", "--db", str(db_path), home=tmp_path)
+    assert upgraded.returncode == 0 and "0001" in upgraded.stdout
+    created = adcraft("keys", "create", "--advertiser", "acme", "--db", str(db_path), home=tmp_path)
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip()
+    assert key.startswith("adk_") and "\n" not in key  # stdout is the key alone: scripts can capture it
+    assert "not shown again" in created.stderr
+    db = Database(str(db_path))
+    with db.write() as s:
+        campaign = Campaign(advertiser_id=1, name="shoes", brief={"product": "shoes"}, platform="generic",
+                            policy="ts", policy_params={}, status="active")
+        s.add(campaign)
+        s.flush()
+        creative = Creative(campaign_id=campaign.id, fields={"text": ["go"]}, findings=[], generation={},
+                            status_reason="")
+        s.add(creative)
+        s.flush()
+        s.add(CreativeCounter(creative_id=creative.id, segment="", campaign_id=campaign.id, impressions=200,
+                              clicks=10, conversions=1, value=5.0))
+    db.dispose()
+    listed = adcraft("campaign", "list", "-a", "acme", "--db", str(db_path), "--json", home=tmp_path)
+    assert listed.returncode == 0 and [c["name"] for c in json.loads(listed.stdout)] == ["shoes"]
+    stats = adcraft("campaign", "stats", str(campaign.id), "-a", "acme", "--db", str(db_path), "--json",
+                    home=tmp_path)
+    row = json.loads(stats.stdout)["creatives"][0]
+    assert (row["impressions"], row["clicks"], row["ctr"]) == (200, 10, 0.05)
+    table = adcraft("campaign", "stats", str(campaign.id), "-a", "acme", "--db", str(db_path), home=tmp_path)
+    assert table.returncode == 0 and "5.00%" in table.stdout
+
+
+def test_cli_user_errors_exit_2_without_traceback(tmp_path: Path):
+    db = str(tmp_path / "cli.db")
+    cases = [
+        ("campaign", "list", "-a", "nobody", "--db", db),
+        ("campaign", "stats", "42", "-a", "nobody", "--db", db),
+        ("keys", "create", "--advertiser", " ", "--db", db),
+        ("campaign", "create", "-a", "nobody", "--db", db),
+        ("db", "upgrade", "--db", "mysql://x/y"),
+    ]
+    for args in cases:
+        result = adcraft(*args, home=tmp_path)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "Traceback" not in result.stderr and "error:" in result.stderr
