@@ -6,6 +6,8 @@ import json
 import re
 import time
 
+import pytest
+
 
 def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token" value="([0-9a-f]+)"', html).group(1)
@@ -204,3 +206,22 @@ def test_a_running_job_refreshes_without_javascript_and_polls_with_it(web, login
     assert web.client.get("/static/progress.js").headers["content-type"].startswith("text/javascript")
     done = web.client.get(f"/campaigns/{web.campaign_id}").text
     assert "http-equiv" not in done and "progress.js" not in done
+
+
+def test_pause_and_resume_the_whole_campaign(web, login) -> None:
+    from adcraft.api import services
+
+    login(web.client, web.key)
+    html = web.client.get(f"/campaigns/{web.campaign_id}").text
+    url = f"/campaigns/{web.campaign_id}/serving/pause"
+    assert f'action="{url}"' in html
+    paused = web.client.post(url, data={"csrf_token": csrf_of(html)})
+    assert "Campaign paused" in paused.text and "campaign paused</span>" in paused.text
+    runtime = web.client.app.state.runtime
+    with pytest.raises(services.Conflict, match="paused"):
+        runtime.decide(1, web.campaign_id)
+    form = {"csrf_token": csrf_of(html)}
+    resumed = web.client.post(f"/campaigns/{web.campaign_id}/serving/resume", data=form)
+    assert "Campaign resumed" in resumed.text
+    assert runtime.decide(1, web.campaign_id).creative_id in web.creative_ids
+    assert web.client.post(f"/campaigns/{web.other_campaign_id}/serving/pause", data=form).status_code == 404

@@ -119,6 +119,25 @@ def brief_page(request: Request, campaign_id: int) -> Response:
     return page.render("brief.html", campaign=summary, jobs=jobs, tab="brief", nav="campaigns")
 
 
+@router.post("/campaigns/{campaign_id}/serving/{action}")
+async def set_campaign_status(request: Request, campaign_id: int, action: str) -> Response:
+    """Pause or resume serving the whole campaign (decisions answer 409 while it is paused)."""
+    page = await run_in_threadpool(signed_in, request)
+    await page.form()
+    status = {"pause": "paused", "resume": "active"}.get(action)
+    if status is None:
+        raise services.NotFound(action)
+
+    def change() -> None:
+        with write_session(request) as db:
+            services.set_campaign_status(db, page.advertiser_id, campaign_id, status)
+
+    await run_in_threadpool(change)
+    message = "Campaign paused: no creative is served until you resume it." if status == "paused" \
+        else "Campaign resumed."
+    return redirect(f"/campaigns/{campaign_id}?msg={quote(message)}")
+
+
 @router.post("/campaigns/{campaign_id}/creatives/{creative_id}/{action}")
 async def set_creative_status(request: Request, campaign_id: int, creative_id: int, action: str) -> Response:
     page = await run_in_threadpool(signed_in, request)
