@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -90,13 +89,19 @@ def main() -> None:
     parser.add_argument("--data", default=str(DEFAULT_DATA))
     parser.add_argument("--rows", type=int, default=64)
     parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=0, help="0: all cores, 1 if the machine is busy")
     args = parser.parse_args()
-    torch.set_num_threads(os.cpu_count() or 1)
+
+    from adcraft.models.hf import load_causal_lm  # noqa: F401  (it sets all cores when imported)
+    from adcraft.train.sft.workflow import choose_threads
+
+    torch.set_num_threads(choose_threads(args.threads))
 
     from adcraft.train import build_config
 
     config = build_config(None, model=args.model, data=args.data, max_steps=args.steps, progress=False,
-                          warmup_ratio=0.0)
+                          warmup_ratio=0.0, batch_size=args.batch_size)
     examples = _examples(args.data, args.rows)
     ours = adcraft_tokens_per_s(config, examples)
     theirs = trainer_tokens_per_s(config, examples)

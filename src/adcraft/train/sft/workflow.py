@@ -130,8 +130,6 @@ def run_sft(
     from adcraft.models import load_causal_lm
 
     config, run_dir, resuming = resolve_run(config, resume, base_model, progress)
-    threads = choose_threads(config.threads)
-    torch.set_num_threads(threads)
     train, val, record = load_datasets(config, notify)
     if resuming:
         saved = json.loads((run_dir / FINGERPRINT_FILE).read_text(encoding="utf-8"))
@@ -141,6 +139,8 @@ def run_sft(
                 "resume needs the same data — restore it or start a new run"
             )
     model, tokenizer = load_causal_lm(config.model)
+    threads = choose_threads(config.threads)
+    torch.set_num_threads(threads)  # after loading: adcraft.models sets all cores when imported
     train_set = tokenize_examples(train, tokenizer, config.max_length)
     val_set = tokenize_examples(val, tokenizer, config.max_length, "validation data") if val else []
     vocab_size = model.get_output_embeddings().weight.shape[0]
