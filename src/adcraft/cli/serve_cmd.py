@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Annotated
 
 import typer
@@ -33,6 +35,10 @@ def serve(
         from adcraft.api.settings import Settings
         from adcraft.store.db import resolve_db_url
 
+        # The SQLite group-commit writer thread and the event loop hand the GIL back and forth on
+        # every statement; at the default 5 ms switch interval a busy loop makes the writer wait
+        # up to 5 ms per statement (a convoy). 0.5 ms keeps the writer's turns short.
+        sys.setswitchinterval(float(os.environ.get("ADCRAFT_SWITCH_INTERVAL_S", "0.0005")))
         db_url = resolve_db_url(db) if db else None
         settings = Settings.from_env(db_url=db_url, model=model, endpoint=endpoint)
         app = create_app(settings)
