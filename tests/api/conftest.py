@@ -36,8 +36,8 @@ def _seed_campaign(db: Database, advertiser_id: int, texts: list[str],
 @pytest.fixture()
 def settings(tmp_path: Path) -> Settings:
     # a model path that does not exist: a job started by a test fails fast instead of loading a model
-    return Settings(db_url=f"sqlite:///{tmp_path / 'api.db'}", rate_limit_per_s=0, model=str(tmp_path / "no-model"),
-                    auto_pause_min_impressions=0)
+    return Settings(db_url=f"sqlite:///{tmp_path / 'api.db'}", rate_limit_per_s=0,
+                    model=str(tmp_path / "no-model"), auto_pause_min_impressions=0)
 
 
 @pytest.fixture()

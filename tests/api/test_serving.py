@@ -159,3 +159,45 @@ def test_contextual_campaign_takes_context_features(client, db, keys, seed_campa
     assert decision["creative_id"] in arms and 0 < decision["propensity"] <= 1
     wrong = client.post(f"/v1/campaigns/{campaign_id}/decide", json={"context": [1.0]}, headers=headers)
     assert wrong.status_code == 422 and "n_features" in wrong.json()["message"]
+
+
+def test_paused_campaign_serves_nothing_until_resumed(client, db, keys, seed_campaign):
+    advertiser_id, headers = keys["acme"]
+    campaign_id, _ = seed_campaign(advertiser_id, ["a"])
+    paused = client.patch(f"/v1/campaigns/{campaign_id}", json={"status": "paused"}, headers=headers)
+    assert paused.json()["status"] == "paused"
+    refused = client.post(f"/v1/campaigns/{campaign_id}/decide", headers=headers)
+    assert refused.status_code == 409 and "paused" in refused.json()["message"]
+    client.patch(f"/v1/campaigns/{campaign_id}", json={"status": "active"}, headers=headers)
+    assert client.post(f"/v1/campaigns/{campaign_id}/decide", headers=headers).status_code == 200
+
+
+def test_same_api_on_postgresql(postgres_db_url, tmp_path):
+    """Decisions, idempotent events and stats through the API on PostgreSQL (no group commit there)."""
+    from fastapi.testclient import TestClient
+
+    from adcraft.api.app import create_app
+    from adcraft.api.settings import Settings
+    from adcraft.store import create_api_key
+    from adcraft.store.models import Campaign, Creative
+
+    app = create_app(Settings(db_url=postgres_db_url, rate_limit_per_s=0, model=str(tmp_path / "none")))
+    with TestClient(app) as client:
+        with app.state.runtime.db.write() as s:
+            advertiser, key = create_api_key(s, "acme")
+            campaign = Campaign(advertiser_id=advertiser.id, name="pg", brief={"product": "x"},
+                                platform="generic", policy="ts", policy_params={}, status="active", version=1)
+            s.add(campaign)
+            s.flush()
+            s.add_all([Creative(campaign_id=campaign.id, fields={"text": [t]}, findings=[], generation={},
+                                status_reason="") for t in ("a", "b")])
+        headers = {"X-API-Key": key}
+        decisions = [_decide(client, headers, campaign.id, segment="m", context=[1.0]) for _ in range(10)]
+        batch = {"events": [{"event_id": f"p{i}", "decision_id": d["decision_id"], "type": "click"}
+                            for i, d in enumerate(decisions[:4])]}
+        first = client.post("/v1/events", json=batch, headers=headers).json()
+        assert first == {"accepted": 4, "duplicates": []}
+        assert client.post("/v1/events", json=batch, headers=headers).json()["accepted"] == 0
+        stats = client.get(f"/v1/campaigns/{campaign.id}/stats", headers=headers).json()
+        assert (stats["impressions"], stats["clicks"]) == (10, 4)
+        assert stats["segments"][0]["segment"] == "m"

@@ -15,8 +15,16 @@ from adcraft.store.ingest import EventIn, UnknownDecisions, ingest_events, recor
 from adcraft.store.keys import advertiser_for_key
 from adcraft.store.models import Base, Campaign, Creative, CreativeCounter, Event
 
-TABLES = {"advertisers", "api_keys", "campaigns", "creatives", "decisions", "events", "creative_counters",
-          "generation_jobs"}
+TABLES = {
+    "advertisers",
+    "api_keys",
+    "campaigns",
+    "creatives",
+    "decisions",
+    "events",
+    "creative_counters",
+    "generation_jobs",
+}
 
 
 @pytest.fixture()
@@ -29,12 +37,27 @@ def db(db_url: str):
 
 def _campaign(db: Database, advertiser_id: int, n_creatives: int = 2) -> tuple[int, list[int]]:
     with db.write() as s:
-        campaign = Campaign(advertiser_id=advertiser_id, name="c", brief={"product": "x"}, platform="generic",
-                            policy="ts", policy_params={}, status="active")
+        campaign = Campaign(
+            advertiser_id=advertiser_id,
+            name="c",
+            brief={"product": "x"},
+            platform="generic",
+            policy="ts",
+            policy_params={},
+            status="active",
+        )
         s.add(campaign)
         s.flush()
-        creatives = [Creative(campaign_id=campaign.id, fields={"text": [f"t{i}"]}, findings=[], generation={},
-                              status_reason="") for i in range(n_creatives)]
+        creatives = [
+            Creative(
+                campaign_id=campaign.id,
+                fields={"text": [f"t{i}"]},
+                findings=[],
+                generation={},
+                status_reason="",
+            )
+            for i in range(n_creatives)
+        ]
         s.add_all(creatives)
         s.flush()
         return campaign.id, [c.id for c in creatives]
@@ -60,8 +83,11 @@ def test_api_keys_are_stored_hashed(db: Database):
         assert advertiser_for_key(s, key).id == advertiser.id
         assert advertiser_for_key(s, key[:-1] + ("A" if key[-1] != "A" else "B")) is None
         assert advertiser_for_key(s, "adk_nothing_here") is None
-        stored = s.execute(select(func.count()).select_from(Base.metadata.tables["api_keys"])
-                           .where(Base.metadata.tables["api_keys"].c.key_hash == key)).scalar()
+        stored = s.execute(
+            select(func.count())
+            .select_from(Base.metadata.tables["api_keys"])
+            .where(Base.metadata.tables["api_keys"].c.key_hash == key)
+        ).scalar()
         assert stored == 0  # the raw key is nowhere in the table
 
 
@@ -70,12 +96,30 @@ def test_events_are_idempotent_and_update_counters(db: Database):
         advertiser, _ = create_api_key(s, "acme")
     campaign_id, (a, b) = _campaign(db, advertiser.id)
     with db.write() as s:
-        d1 = record_decision(s, advertiser_id=advertiser.id, campaign_id=campaign_id, creative_id=a, segment="m",
-                             context=None, propensity=0.5)
-        d2 = record_decision(s, advertiser_id=advertiser.id, campaign_id=campaign_id, creative_id=b, segment="",
-                             context=[1.0], propensity=0.5)
-    batch = [EventIn("e1", d1, "click"), EventIn("e2", d1, "conversion", 3.0), EventIn("e3", d2, "click"),
-             EventIn("e1", d1, "click")]  # a duplicate inside the batch, too
+        d1 = record_decision(
+            s,
+            advertiser_id=advertiser.id,
+            campaign_id=campaign_id,
+            creative_id=a,
+            segment="m",
+            context=None,
+            propensity=0.5,
+        )
+        d2 = record_decision(
+            s,
+            advertiser_id=advertiser.id,
+            campaign_id=campaign_id,
+            creative_id=b,
+            segment="",
+            context=[1.0],
+            propensity=0.5,
+        )
+    batch = [
+        EventIn("e1", d1, "click"),
+        EventIn("e2", d1, "conversion", 3.0),
+        EventIn("e3", d2, "click"),
+        EventIn("e1", d1, "click"),
+    ]  # a duplicate inside the batch, too
     with db.write() as s:
         first = ingest_events(s, advertiser.id, batch)
     assert first.accepted == ["e1", "e2", "e3"] and first.duplicates == ["e1"]
@@ -98,8 +142,15 @@ def test_events_for_another_advertisers_decision_store_nothing(db: Database):
         globex, _ = create_api_key(s, "globex")
     campaign_id, (a, _) = _campaign(db, acme.id)
     with db.write() as s:
-        decision = record_decision(s, advertiser_id=acme.id, campaign_id=campaign_id, creative_id=a, segment="",
-                                   context=None, propensity=1.0)
+        decision = record_decision(
+            s,
+            advertiser_id=acme.id,
+            campaign_id=campaign_id,
+            creative_id=a,
+            segment="",
+            context=None,
+            propensity=1.0,
+        )
     with pytest.raises(UnknownDecisions) as caught, db.write() as s:
         ingest_events(s, globex.id, [EventIn("g1", decision, "click")])
     assert caught.value.decision_ids == [decision]
@@ -113,8 +164,18 @@ def test_concurrent_retries_of_one_batch_count_once(db: Database):
         advertiser, _ = create_api_key(s, "acme")
     campaign_id, (a, _) = _campaign(db, advertiser.id)
     with db.write() as s:
-        decisions = [record_decision(s, advertiser_id=advertiser.id, campaign_id=campaign_id, creative_id=a,
-                                     segment="", context=None, propensity=1.0) for _ in range(50)]
+        decisions = [
+            record_decision(
+                s,
+                advertiser_id=advertiser.id,
+                campaign_id=campaign_id,
+                creative_id=a,
+                segment="",
+                context=None,
+                propensity=1.0,
+            )
+            for _ in range(50)
+        ]
     batch = [EventIn(f"e{i}", d, "click") for i, d in enumerate(decisions)]
     results = []
 
