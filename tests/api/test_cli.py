@@ -61,3 +61,19 @@ def test_cli_user_errors_exit_2_without_traceback(tmp_path: Path):
         result = adcraft(*args, home=tmp_path)
         assert result.returncode == 2, (args, result.stderr)
         assert "Traceback" not in result.stderr and "error:" in result.stderr
+
+
+def test_campaign_create_generates_and_checks_on_the_tiny_model(tmp_path: Path, tiny_model_dir: Path):
+    db = str(tmp_path / "cli.db")
+    assert adcraft("keys", "create", "--advertiser", "acme", "--db", db, home=tmp_path).returncode == 0
+    brief = tmp_path / "brief.yaml"
+    brief.write_text("product: trail running shoes\nlanguage: en\nplatform: generic\nn_variants: 2\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "adcraft.cli.main", "campaign", "create", "-a", "acme", "--brief", str(brief),
+         "--model", str(tiny_model_dir), "--db", db, "--json"],
+        capture_output=True, text=True, timeout=600,
+        env={"ADCRAFT_HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "ADCRAFT_GEN_MAX_NEW_TOKENS": "24"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = json.loads(result.stdout)
+    assert out["job"]["status"] == "done" and out["campaign"]["model"] == str(tiny_model_dir)
+    assert out["creatives"] and all(c["status"] in ("active", "blocked") for c in out["creatives"])
