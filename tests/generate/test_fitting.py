@@ -56,7 +56,8 @@ def test_fit_fields_keeps_counts_and_limits(values: list[str], platform_id: str)
 
 def test_cuts_at_the_last_clause_that_fits_in_chinese_width_units() -> None:
     google = get_platform("google_rsa")  # headline 30 width units = 15 Chinese characters
-    assert fit_text("超轻透气网面跑步鞋，缓震回弹，适合长距离越野", google, "headline") == "超轻透气网面跑步鞋，缓震回弹"
+    fitted = fit_text("超轻透气网面跑步鞋，缓震回弹，适合长距离越野", google, "headline")
+    assert fitted == "超轻透气网面跑步鞋，缓震回弹"
 
 
 def test_falls_back_to_a_word_boundary_in_english() -> None:
