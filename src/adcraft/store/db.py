@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adcraft.core import InputError
 from adcraft.models.paths import adcraft_home
-from adcraft.store.group_commit import GroupCommitWriter
+from adcraft.store.group_commit import AsyncGroupCommit, GroupCommitWriter, WalCheckpointer
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 30_000
@@ -105,6 +105,8 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = threading.Lock() if self.is_sqlite else None
         self._writer: GroupCommitWriter | None = None
+        self._async_writer: AsyncGroupCommit | None = None
+        self._checkpointer: WalCheckpointer | None = None
         self._writer_lock = threading.Lock()
 
     @contextmanager
@@ -137,14 +139,23 @@ class Database:
         """`run_write` for asyncio callers: awaits the group commit without holding a thread."""
         if self._write_lock is None:
             return await asyncio.to_thread(self.run_write, fn)
-        return await asyncio.wrap_future(self._group_writer().submit(fn))
+        if self._async_writer is None:
+            self._async_writer = AsyncGroupCommit(self.sessions, self._write_lock)
+            self._start_checkpointer()
+        return await self._async_writer.run(fn)
 
     def _group_writer(self) -> GroupCommitWriter:
         if self._writer is None:
             with self._writer_lock:
                 if self._writer is None:
                     self._writer = GroupCommitWriter(self.sessions, self._write_lock)
+                    self._start_checkpointer()
         return self._writer
+
+    def _start_checkpointer(self) -> None:
+        with self._writer_lock:
+            if self._checkpointer is None and self.engine.url.database not in (None, "", ":memory:"):
+                self._checkpointer = WalCheckpointer(self.sessions)
 
     def upgrade(self) -> None:
         upgrade(self.engine)
@@ -153,6 +164,9 @@ class Database:
         if self._writer is not None:
             self._writer.stop()
             self._writer = None
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         self.engine.dispose()
 
 
