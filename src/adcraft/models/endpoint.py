@@ -13,7 +13,11 @@ def _api_base(endpoint: str) -> str:
 
 
 class EndpointGenerator:
-    """Completions over HTTP: all prompts of a call in one request, `n` choices each."""
+    """Completions over HTTP: all prompts of a call in one request, `n` choices each.
+
+    `bad_words` and `no_repeat_ngram_size` have no portable OpenAI parameter and are not sent;
+    adcraft's compliance check after decoding still catches banned terms.
+    """
 
     def __init__(self, endpoint: str, model: str | None = None, *, timeout: float = 120.0,
                  api_key: str | None = None) -> None:
