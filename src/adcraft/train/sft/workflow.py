@@ -199,7 +199,9 @@ def _run_with_progress(
         TimeRemainingColumn(),
     )
     try:
-        with Progress(*columns, console=Console(stderr=True), disable=not config.progress) as progress:
+        if not config.progress:  # log lines instead (see SFTTrainer.log)
+            return trainer.run(resume=resuming, progress=None, writer=writer)
+        with Progress(*columns, console=Console(stderr=True)) as progress:
             return trainer.run(resume=resuming, progress=progress, writer=writer)
     finally:
         writer.close()
