@@ -111,7 +111,8 @@ def restricted_vocabulary(model, vocab: SubVocabulary) -> Iterator[None]:
     """Within the block, `model` reads and writes sub-vocabulary ids (see module docstring)."""
     embedding = model.get_input_embeddings()
     head = model.get_output_embeddings()
-    sub_head = nn.Linear(head.weight.shape[1], len(vocab), bias=False)
+    # Built on the meta device: no throw-away random init of a K x hidden matrix on every call.
+    sub_head = nn.Linear(head.weight.shape[1], len(vocab), bias=False, device="meta")
     sub_head.weight = nn.Parameter(head.weight.detach()[vocab.keep], requires_grad=False)
     model.set_input_embeddings(_RemappedEmbedding(embedding, vocab.keep))
     model.set_output_embeddings(sub_head)
