@@ -51,11 +51,11 @@ class TrainConfig(BaseModel):
     num_virtual_tokens: int = Field(16, ge=1, description="prefix / prompt tuning length")
 
     # optimisation
-    epochs: float = Field(2.0, gt=0)
+    epochs: float = Field(1.0, gt=0)
     max_steps: int = Field(0, ge=0, description="optimizer steps; 0 = from epochs")
-    batch_size: int = Field(8, ge=1)
+    batch_size: int = Field(4, ge=1)
     grad_accum: int = Field(1, ge=1)
-    lr: float = Field(5e-4, gt=0)
+    lr: float = Field(1e-3, gt=0)
     weight_decay: float = Field(0.01, ge=0)
     warmup_ratio: float = Field(0.05, ge=0, lt=1)
     scheduler: Literal["cosine", "linear", "constant"] = "cosine"
@@ -71,7 +71,7 @@ class TrainConfig(BaseModel):
     )
 
     # validation, checkpoints, stopping
-    eval_steps: int = Field(20, ge=0, description="validation loss every N steps; 0 = only at the end")
+    eval_steps: int = Field(40, ge=0, description="validation loss every N steps; 0 = only at the end")
     patience: int = Field(3, ge=0, description="stop after N evaluations without improvement; 0 = never")
     min_delta: float = Field(1e-3, ge=0, description="a validation loss must drop this much to count")
     save_steps: int = Field(20, ge=1, description="checkpoint every N optimizer steps")
