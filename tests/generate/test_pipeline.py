@@ -101,3 +101,12 @@ def test_decoding_json_of_a_run_sets_the_defaults(tmp_path: Path) -> None:
     (tmp_path / "decoding.json").write_text('{"temperature": 0.3, "top_p": 0.5, "unknown": 1}')
     config = GenerationConfig.for_model(str(tmp_path), top_p=0.7)
     assert (config.temperature, config.top_p) == (0.3, 0.7)
+
+
+def test_a_candidate_that_copies_a_prompt_example_is_dropped() -> None:
+    example = "轻到忘记穿了鞋，一双鞋跑完全马"
+    generator = ScriptedGenerator(example, "红色复古帆布鞋，周末出街就穿它")
+    brief = Brief(product="跑鞋", examples=[example], n_variants=1, seed=1)
+    result = generate_creatives(brief, generator, GenerationConfig(oversample=1))
+    assert [c.first("text") for c in result.creatives] == ["红色复古帆布鞋，周末出街就穿它"]
+    assert any("copies a few-shot example" in reason for _, reason in result.dropped)

@@ -15,8 +15,14 @@ from dataclasses import dataclass, field, fields
 
 from adcraft.core import Brief, Creative, Platform, get_platform
 from adcraft.generate.fitting import clause_fragments, fill_counts, fit_fields, fit_text
-from adcraft.generate.prompts import PROMPT_VERSION, build_prompt, parse_output
-from adcraft.generate.ranking import NEAR_DUPLICATE_JACCARD, rank_and_dedupe, score_creative
+from adcraft.generate.prompts import PROMPT_VERSION, build_prompt, parse_output, prompt_examples
+from adcraft.generate.ranking import (
+    NEAR_DUPLICATE_JACCARD,
+    char_ngrams,
+    jaccard,
+    rank_and_dedupe,
+    score_creative,
+)
 from adcraft.models.base import Generator, decoding_defaults
 
 _ROUND_SEED_STEP = 7919  # a derived seed per regeneration round keeps every round reproducible
@@ -28,7 +34,9 @@ class GenerationConfig:
 
     temperature: float = 0.8
     top_p: float = 0.95
-    repetition_penalty: float = 1.15
+    # Hugging Face applies the penalty to the prompt's tokens too; above ~1.1 a small model starts
+    # avoiding ordinary words of a long prompt and writes gibberish. n-gram blocking stops loops.
+    repetition_penalty: float = 1.05
     no_repeat_ngram_size: int = 4
     max_new_tokens: int | None = None  # None: estimated from the platform's limits
     oversample: int | None = None  # extra candidates per round; None: max(2, n // 2)
@@ -143,6 +151,14 @@ def _candidate(text: str, logprob: float | None, brief: Brief, platform: Platfor
     return creative, reason
 
 
+def _copies_an_example(creative: Creative, examples: list[set[str]], threshold: float) -> str | None:
+    grams = char_ngrams(creative.text(" "))
+    similarity = max((jaccard(grams, example) for example in examples), default=0.0)
+    if similarity >= threshold:
+        return f"copies a few-shot example of the prompt (3-gram Jaccard {similarity:.2f})"
+    return None
+
+
 def generate_creatives(brief: Brief, generator: Generator, config: GenerationConfig | None = None,
                        seed_texts: list[str] | None = None) -> GenerationResult:
     """brief.n_variants ranked creatives that fit the platform and pass compliance (see module doc)."""
@@ -150,6 +166,7 @@ def generate_creatives(brief: Brief, generator: Generator, config: GenerationCon
     platform = get_platform(brief.platform)
     prompt = build_prompt(brief, seed_texts)
     checker = _Compliance(brief)
+    examples = [char_ngrams(example) for example in prompt_examples(brief, seed_texts)]
     bad_words = checker.bad_words() if config.block_banned_terms else list(brief.must_avoid)
     n = brief.n_variants
     oversample = config.oversample if config.oversample is not None else max(2, n // 2)
@@ -166,6 +183,8 @@ def generate_creatives(brief: Brief, generator: Generator, config: GenerationCon
         for text, logprob in outputs:
             creative, reason = _candidate(text, logprob, brief, platform, generator.model_id, seed,
                                           pool, checker)
+            if reason is None:
+                reason = _copies_an_example(creative, examples, config.dedupe_threshold)
             if reason is None:
                 valid.append(creative)
             else:

@@ -159,6 +159,17 @@ def _example_block(example: str, language: str) -> list[str]:
     return [text["example_open"], body, text["example_close"]]
 
 
+def prompt_examples(brief: Brief, seed_texts: list[str] | None = None) -> list[str]:
+    """The few-shot examples a prompt shows: winners' copy first, then the brand's past ads, else a
+    built-in format example for the platform."""
+    platform = get_platform(brief.platform)
+    examples = [e for e in [*(seed_texts or []), *brief.examples] if e and e.strip()][:_MAX_EXAMPLES]
+    if not examples and (platform.id, brief.language) in _BUILTIN_EXAMPLES:
+        examples = [format_target(_BUILTIN_EXAMPLES[(platform.id, brief.language)], platform,
+                                  brief.language, first_label=True)]
+    return examples
+
+
 def build_prompt(brief: Brief, seed_texts: list[str] | None = None) -> str:
     """The prompt for one brief: task, platform limits, delimited data, examples, first label."""
     platform = get_platform(brief.platform)
@@ -167,11 +178,7 @@ def build_prompt(brief: Brief, seed_texts: list[str] | None = None) -> str:
     lines = [text["task"].format(platform=platform_name(platform, language)),
              _limits_line(platform, language)]
     lines += _data_block(brief)
-    examples = [e for e in [*(seed_texts or []), *brief.examples] if e and e.strip()][:_MAX_EXAMPLES]
-    if not examples and (platform.id, language) in _BUILTIN_EXAMPLES:
-        examples = [format_target(_BUILTIN_EXAMPLES[(platform.id, language)], platform, language,
-                                  first_label=True)]
-    for example in examples:
+    for example in prompt_examples(brief, seed_texts):
         lines += _example_block(example, language)
     lines.append(text["ad"])
     lines.append(field_label(platform.fields[0].name, language) + _colon(language))
