@@ -90,3 +90,38 @@ def test_cli_evaluate_bad_input_exits_2_and_writes_nothing(eval_file: Path, fake
         assert result.exit_code == 2, args
         assert message in result.stderr
         assert not out.exists()
+
+
+def test_interrupted_evaluation_resumes_without_decoding_finished_batches(
+        eval_file: Path, fake_stack: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import adcraft.models
+
+    out = tmp_path / "ev"
+    load = adcraft.models.load_generator
+
+    def failing_on_second_batch(spec=None, **kw):
+        generator = load(spec, **kw)
+        complete = generator.complete
+
+        def complete_or_fail(prompts, **settings):
+            if len(fake_stack) == 1:
+                raise KeyboardInterrupt
+            return complete(prompts, **settings)
+
+        generator.complete = complete_or_fail
+        return generator
+
+    monkeypatch.setattr(adcraft.models, "load_generator", failing_on_second_batch)
+    with pytest.raises(KeyboardInterrupt):
+        evaluate_model("echo", eval_file, out_dir=out, batch_size=2, progress=False)
+    assert len(fake_stack) == 1 and not (out / "evaluation.json").exists()
+    assert list((out / ".partial").iterdir())
+
+    monkeypatch.setattr(adcraft.models, "load_generator", load)
+    result = evaluate_model("echo", eval_file, out_dir=out, batch_size=2, progress=False)
+    assert len(fake_stack) == 2  # only the unfinished batch was decoded again
+    assert result["runs"][0]["metrics"]["bleu-4"] == pytest.approx(100.0, abs=1e-4)
+    assert not (out / ".partial").exists()
+    # different settings do not reuse another run's completions
+    evaluate_model("echo", eval_file, out_dir=out, batch_size=2, progress=False, decoding={"seed": 1})
+    assert len(fake_stack) == 4

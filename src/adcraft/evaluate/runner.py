@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from adcraft.core import Brief, Creative, InputError, get_platform
 from adcraft.data import Example, fingerprint, load_examples
 from adcraft.evaluate.metrics import aggregate
+from adcraft.evaluate.resume import CompletionCache, cache_key, clear_partial, open_cache
 
 # Settings every evaluation starts from, before the model's decoding.json and the caller's overrides:
 # a fixed seed so two runs on the same rows are comparable, and room for the longest ADGEN copy.
@@ -80,18 +81,26 @@ def resolve_decoding(model: str | None, overrides: dict | None) -> dict:
 
 
 def generate_outputs(generator, examples: Sequence[Example], decoding: dict, batch_size: int,
-                     advance: Callable[[int], None]) -> list[str]:
-    """One raw completion per example, in example order; prompts of similar length share a batch."""
+                     advance: Callable[[int], None], cache: CompletionCache | None = None) -> list[str]:
+    """One raw completion per example, in example order; prompts of similar length share a batch.
+
+    Batches already in `cache` (an interrupted earlier run) are not decoded again.
+    """
     from adcraft.generate import build_prompt
 
+    cache = cache or CompletionCache(None)
     prompts = [build_prompt(e.brief) for e in examples]
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
     outputs: list[str] = [""] * len(prompts)
     for start in range(0, len(order), batch_size):
         batch = order[start:start + batch_size]
-        completions = generator.complete([prompts[i] for i in batch], n=1, **decoding)
-        for i, candidates in zip(batch, completions, strict=True):
-            outputs[i] = candidates[0] if candidates else ""
+        texts = cache.get(batch)
+        if texts is None:
+            completions = generator.complete([prompts[i] for i in batch], n=1, **decoding)
+            texts = [candidates[0] if candidates else "" for candidates in completions]
+            cache.add(batch, texts)
+        for i, text in zip(batch, texts, strict=True):
+            outputs[i] = text
         advance(len(batch))
     return outputs
 
@@ -153,6 +162,8 @@ def evaluate_model(model: str | None, data: str | Path, *, limit: int | None = N
     decoding, seconds, metrics) and `rows` (source, attributes, reference, per-model outputs and
     scores). Metrics follow `adcraft.evaluate.metrics`; `within_limits`, `flagged` and `blocked` are
     shares x 100 of rows within the platform's limits / with any compliance finding / with a blocking one.
+    With `out_dir`, finished batches are kept in `out_dir/.partial/` until the report is written, so
+    the same call after an interruption decodes only what is left (see `adcraft.evaluate.resume`).
     """
     if limit is not None and limit < 1:
         raise InputError(f"--limit must be at least 1, not {limit}")
@@ -163,23 +174,26 @@ def evaluate_model(model: str | None, data: str | Path, *, limit: int | None = N
     settings = [resolve_decoding(spec, decoding) for spec in specs]  # bad overrides fail before loading
     from adcraft.models import load_generator
 
+    rows_fingerprint = fingerprint(examples)
+    generators = [load_generator(spec) for spec in specs]  # a bad --compare fails before hours of decoding
     console = console or Console(stderr=True)
     runs, per_run_rows = [], []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console, disable=not progress) as bar:
-        for label, spec, decode in zip("AB", specs, settings, strict=False):
-            generator = load_generator(spec)
+        for label, spec, decode, generator in zip("AB", specs, settings, generators, strict=False):
             task = bar.add_task(f"{label}: {spec or 'default'}", total=len(examples))
             started = time.perf_counter()
+            key = cache_key(spec, decode, batch_size, rows_fingerprint)
+            cache = open_cache(None if out_dir is None else Path(out_dir), key)
             completions = generate_outputs(generator, examples, decode, batch_size,
-                                           lambda k, task=task: bar.advance(task, k))
+                                           lambda k, task=task: bar.advance(task, k), cache)
             run, rows = score_run(label, spec, generator.model_id, examples, completions, decode,
                                   time.perf_counter() - started)
             runs.append(run)
             per_run_rows.append(rows)
     result = {
         "data": str(data),
-        "fingerprint": fingerprint(examples),
+        "fingerprint": rows_fingerprint,
         "rows_evaluated": len(examples),
         "limit": limit,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -194,6 +208,7 @@ def evaluate_model(model: str | None, data: str | Path, *, limit: int | None = N
     }
     if out_dir is not None:
         write_outputs(result, Path(out_dir), sample_size=sample_size)
+        clear_partial(Path(out_dir))
     return result
 
 
