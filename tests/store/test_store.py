@@ -191,3 +191,40 @@ def test_concurrent_retries_of_one_batch_count_once(db: Database):
     assert sum(len(r.accepted) for r in results) == 50
     with db.read() as s:
         assert s.scalar(select(func.sum(CreativeCounter.clicks))) == 50
+
+
+def test_group_commit_isolates_a_failing_unit(tmp_path):
+    """Units that share a commit: one raising rolls back only itself; the others are committed."""
+    import asyncio
+
+    from adcraft.store.models import Advertiser
+
+    database = Database(f"sqlite:///{tmp_path / 'group.db'}")
+    database.upgrade()
+
+    def add(name: str):
+        def unit(session):
+            if name == "bad":
+                session.add(Advertiser(name="half-written"))
+                session.flush()
+                raise ValueError("bad unit")
+            session.add(Advertiser(name=name))
+            session.flush()
+            return name
+
+        return unit
+
+    async def main():
+        names = [f"a{i}" for i in range(20)] + ["bad"]
+        units = [database.run_write_async(add(n)) for n in names]
+        return await asyncio.gather(*units, return_exceptions=True)
+
+    results = asyncio.run(main())
+    assert [r for r in results if isinstance(r, Exception)][0].args == ("bad unit",)
+    assert sorted(r for r in results if isinstance(r, str)) == sorted(f"a{i}" for i in range(20))
+    thread_result = database.run_write(add("threaded"))  # the thread writer shares the same lock
+    assert thread_result == "threaded"
+    with database.read() as s:
+        names = set(s.scalars(select(Advertiser.name)))
+    assert names == {f"a{i}" for i in range(20)} | {"threaded"}
+    database.dispose()

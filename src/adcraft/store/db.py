@@ -107,7 +107,7 @@ class Database:
         self._writer: GroupCommitWriter | None = None
         self._async_writer: AsyncGroupCommit | None = None
         self._checkpointer: WalCheckpointer | None = None
-        self._writer_lock = threading.Lock()
+        self._writer_lock = threading.RLock()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
