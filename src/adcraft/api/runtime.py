@@ -144,7 +144,10 @@ class Runtime:
         if head is None or head[0] != advertiser_id:
             raise services.NotFound(f"campaign {campaign_id} not found")
         state = self.policies.get(campaign_id)
-        stale = time.monotonic() - state.built_at > self.settings.policy_refresh_s if state else True
+        # Periodic refresh only for count-based policies (one query over the counters); contextual
+        # ones replay every decision, so they rebuild only when the campaign's version changes.
+        stale = state is None or (hasattr(state.policy, "add_counts")
+                                  and time.monotonic() - state.built_at > self.settings.policy_refresh_s)
         if state is None or state.version != head[1] or stale:
             state = build_policy(session, session.get(Campaign, campaign_id))
             with self._policies_lock:
