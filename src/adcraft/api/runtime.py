@@ -198,15 +198,23 @@ class Runtime:
 
     def ingest(self, advertiser_id: int, events: list[EventIn]) -> IngestResult:
         """Store a batch (all or nothing); returns after the commit, then teaches the policies."""
-        return self._learn(self.db.run_write(lambda session: ingest_events(session, advertiser_id, events)))
+        return self._learn(*self.db.run_write(self._ingest_unit(advertiser_id, events)))
 
     async def ingest_async(self, advertiser_id: int, events: list[EventIn]) -> IngestResult:
-        return self._learn(await self.db.run_write_async(
-            lambda session: ingest_events(session, advertiser_id, events)))
+        return self._learn(*await self.db.run_write_async(self._ingest_unit(advertiser_id, events)))
 
-    def _learn(self, result: IngestResult) -> IngestResult:
+    def _ingest_unit(self, advertiser_id: int, events: list[EventIn]) -> Callable:
+        def unit(session: Session) -> tuple[IngestResult, dict[int, CampaignPolicy | None]]:
+            result = ingest_events(session, advertiser_id, events)
+            # The states as of this transaction: one rebuilt after it already counts its clicks
+            # from the counters, so the rewards go to these objects, never to a newer one.
+            return result, {c: self.policies.get(c) for c in result.campaigns}
+
+        return unit
+
+    def _learn(self, result: IngestResult, states: dict[int, CampaignPolicy | None]) -> IngestResult:
         for reward in result.rewards:
-            state = self.policies.get(reward.campaign_id)
+            state = states.get(reward.campaign_id)
             if state is None:
                 continue
             ctx = None if reward.context is None else np.asarray(reward.context, dtype=float)
