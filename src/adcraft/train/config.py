@@ -18,12 +18,14 @@ from adcraft.core.errors import InputError
 METHODS = ("lora", "full", "prefix", "prompt", "adalora")
 CONFIG_FILE = "train_config.yaml"
 
-# Decoding that goes with the recipe: written to <run>/decoding.json, read by `adcraft generate`.
+# Decoding that goes with the recipe (measured: greedy with repetition_penalty 1.2 and no repeated
+# 4-grams beat repetition_penalty 1.1 alone on BLEU-4 and ROUGE-L and removes phrase loops): written to
+# <run>/decoding.json, read by `adcraft generate` and `adcraft evaluate`.
 RECIPE_DECODING: dict[str, Any] = {
     "do_sample": False,
     "max_new_tokens": 160,
-    "repetition_penalty": 1.1,
-    "no_repeat_ngram_size": 0,
+    "repetition_penalty": 1.2,
+    "no_repeat_ngram_size": 4,
     "temperature": 0.8,
     "top_p": 0.95,
 }
