@@ -25,16 +25,7 @@ IGNORE = -100
 
 def prompt_and_target(example) -> tuple[str, str]:
     """The (prompt, target) texts of an example, in the generator's format."""
-    try:
-        from adcraft.generate import build_prompt, format_target
-    except ImportError:  # TEMPORARY shim until adcraft.generate lands
-
-        def build_prompt(brief):
-            attrs = "；".join(f"{k}：{v}" for k, v in brief.attributes)
-            return f"为以下商品写一段广告文案。\n商品属性：{attrs}\n文案："
-
-        def format_target(fields, platform):
-            return "\n".join(v for values in fields.values() for v in values)
+    from adcraft.generate import build_prompt, format_target
 
     return build_prompt(example.brief), format_target(example.target, get_platform(example.brief.platform))
 
