@@ -27,7 +27,7 @@ def train(
     val: Annotated[str | None, _opt("validation file (default: products split off --data)", "--val")] = None,
     config: Annotated[Path | None, _opt("YAML file of options (flags override it)", "--config")] = None,
     method: Annotated[str | None, _opt("lora (default), full, prefix, prompt or adalora", "--method")] = None,
-    out: Annotated[str | None, _opt("run folder (default runs/<method>-<time>)", "--out")] = None,
+    out: Annotated[str | None, _opt("run folder (default ADCRAFT_HOME/runs/METHOD-TIME)", "--out")] = None,
     resume: Annotated[
         str | None, _opt("continue the run in this folder from its checkpoint", "--resume")
     ] = None,

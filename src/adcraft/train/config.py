@@ -43,7 +43,7 @@ class TrainConfig(BaseModel):
     val: str | None = Field(None, description="validation file; default: a product split of --data")
     val_fraction: float = Field(0.05, ge=0.0, lt=1.0, description="share of products held out if no --val")
     columns: str | None = Field(None, description="CSV column mapping, e.g. 'content=attrs,summary=ad'")
-    out: str | None = Field(None, description="run folder; default runs/<method>-<time>")
+    out: str | None = Field(None, description="run folder; default $ADCRAFT_HOME/runs/<method>-<time>")
 
     # how
     method: Literal["lora", "full", "prefix", "prompt", "adalora"] = "lora"

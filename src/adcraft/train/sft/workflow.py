@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 
 from adcraft.core.errors import InputError
+from adcraft.models.paths import adcraft_home
 from adcraft.train import checkpoint as ckpt
 from adcraft.train.config import CONFIG_FILE, TrainConfig, load_run_config
 from adcraft.train.dataset import target_token_ids, tokenize_examples
@@ -87,7 +88,9 @@ def resolve_run(
     if resume is None:
         if config is None:
             raise InputError("no training options; pass --data FILE (or --resume RUN_DIR)")
-        out = Path(config.out or f"runs/{config.method}-{time.strftime('%Y%m%d-%H%M%S')}")
+        # Default under ADCRAFT_HOME/runs, where the dashboard's training-runs page looks.
+        default_out = adcraft_home() / "runs" / f"{config.method}-{time.strftime('%Y%m%d-%H%M%S')}"
+        out = Path(config.out) if config.out else default_out
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
             raise InputError(
                 f"run folder {out} already exists and is not empty; choose another --out "
