@@ -99,6 +99,10 @@ _PLATFORM_NAMES_ZH = {
 }
 _MAX_EXAMPLES = 3
 _MAX_EXAMPLE_CHARS = 400
+_OUTPUT_END = re.compile(
+    r"\n\s*\n|</?\s*(?:数据|范例|data|example)\s*>|<(?:eos|bos|pad|end_of_turn|start_of_turn)>",
+    re.IGNORECASE,
+)
 _TAG = re.compile(r"</?\s*(数据|范例|data|example)\s*>", re.IGNORECASE)
 
 
@@ -226,7 +230,9 @@ def parse_output(text: str, platform: Platform, language: str | None = None) -> 
     for lang in languages:
         for spec in platform.fields:
             by_label[field_label(spec.name, lang).lower()] = spec.name
-    text = re.split(r"\n\s*\n|<", text, maxsplit=1)[0]
+    # Stop at a blank line, a delimiter tag or a chat/special token — not at any "<": ADGEN copy
+    # holds literal <UNK> placeholders that must survive.
+    text = _OUTPUT_END.split(text, maxsplit=1)[0]
     fields: dict[str, list[str]] = {spec.name: [] for spec in platform.fields}
     current = platform.fields[0].name
     long_text = {spec.name for spec in platform.fields if spec.max_length >= 200}
