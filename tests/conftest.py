@@ -63,6 +63,13 @@ def build_tiny_gemma(vocab_size: int, seed: int = 0):
 
 
 @pytest.fixture(scope="session")
+def tiny_gemma_factory():
+    """`build_tiny_gemma` as a fixture: test modules cannot import it from conftest by name, since
+    several conftest.py files share that module name."""
+    return build_tiny_gemma
+
+
+@pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, tokenizer) -> Path:
     """A saved tiny random model + the real tokenizer, loadable by `--model PATH`."""
     out = tmp_path_factory.mktemp("tiny-gemma")

@@ -159,10 +159,10 @@ class ForcedTinyGenerator:
 
 
 @pytest.mark.timeout(300)
-def test_tiny_model_forced_to_emit_a_banned_term_never_yields_a_blocked_creative(tokenizer) -> None:
-    from conftest import build_tiny_gemma
-
-    model = build_tiny_gemma(len(tokenizer))
+def test_tiny_model_forced_to_emit_a_banned_term_never_yields_a_blocked_creative(
+    tokenizer, tiny_gemma_factory
+) -> None:
+    model = tiny_gemma_factory(len(tokenizer))
     generator = ForcedTinyGenerator(model, tokenizer, "全网第一的保温杯，药到病除")
     brief = Brief(product="保温杯", language="zh", platform="generic", n_variants=2, seed=0)
     result = generate_creatives(brief, generator, GenerationConfig(max_rounds=2))
