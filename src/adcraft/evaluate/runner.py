@@ -96,7 +96,12 @@ def generate_outputs(generator, examples: Sequence[Example], decoding: dict, bat
         batch = order[start:start + batch_size]
         texts = cache.get(batch)
         if texts is None:
-            completions = generator.complete([prompts[i] for i in batch], n=1, **decoding)
+            extra: dict[str, object] = {}
+            languages = {examples[i].brief.language for i in batch}
+            if len(languages) == 1 and hasattr(generator, "complete_scored"):
+                # Decode over the output rows the language can use, as generation and training do.
+                extra["language"] = languages.pop()
+            completions = generator.complete([prompts[i] for i in batch], n=1, **decoding, **extra)
             texts = [candidates[0] if candidates else "" for candidates in completions]
             cache.add(batch, texts)
         for i, text in zip(batch, texts, strict=True):
