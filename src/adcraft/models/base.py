@@ -51,6 +51,13 @@ class ScoringGenerator(Generator, Protocol):
     ) -> list[list[tuple[str, float | None]]]: ...
 
 
+class CompletesFromScored:
+    """`Generator.complete` for backends that implement `complete_scored`: the texts, scores dropped."""
+
+    def complete(self, prompts: list[str], **kwargs) -> list[list[str]]:
+        return [[text for text, _ in row] for row in self.complete_scored(prompts, **kwargs)]  # type: ignore[attr-defined]
+
+
 def decoding_defaults(model: str | None) -> dict:
     """Contents of `<model>/decoding.json` (a training run's chosen decoding settings), else {}."""
     if not model:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from adcraft.core.errors import InputError
+from adcraft.models.base import CompletesFromScored
 
 
 def _api_base(endpoint: str) -> str:
@@ -12,7 +13,7 @@ def _api_base(endpoint: str) -> str:
     return base if base.endswith("/v1") else base + "/v1"
 
 
-class EndpointGenerator:
+class EndpointGenerator(CompletesFromScored):
     """Completions over HTTP: all prompts of a call in one request, `n` choices each.
 
     `bad_words` and `no_repeat_ngram_size` have no portable OpenAI parameter and are not sent;
@@ -59,9 +60,6 @@ class EndpointGenerator:
         if not isinstance(data, dict):
             raise InputError(f"endpoint {self.base}{path} answered {type(data).__name__}, not a JSON object")
         return data
-
-    def complete(self, prompts: list[str], **kwargs) -> list[list[str]]:
-        return [[text for text, _ in row] for row in self.complete_scored(prompts, **kwargs)]
 
     def complete_scored(
         self,

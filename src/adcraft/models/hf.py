@@ -15,6 +15,7 @@ from pathlib import Path
 import torch
 
 from adcraft.core.errors import InputError
+from adcraft.models.base import CompletesFromScored
 from adcraft.models.default import DEFAULT_MODEL_ID, ensure_default_model
 from adcraft.models.vocab import (
     SubVocabulary,
@@ -139,7 +140,7 @@ class _ChosenTokenLogProbs:
         return torch.stack(self.steps, dim=1) if self.steps else torch.zeros(len(last_tokens), 0)
 
 
-class HFGenerator:
+class HFGenerator(CompletesFromScored):
     """A local causal LM behind the Generator protocol; all prompts and variants in one generate call."""
 
     def __init__(self, model, tokenizer, model_id: str, *, restrict_vocab: bool = True) -> None:
@@ -155,9 +156,6 @@ class HFGenerator:
             i for i, t in enumerate(tokenizer.convert_ids_to_tokens(list(range(min(len(tokenizer), 4096)))))
             if t and set(t) == {"\n"} and len(t) >= 2
         ]
-
-    def complete(self, prompts: list[str], **kwargs) -> list[list[str]]:
-        return [[text for text, _ in row] for row in self.complete_scored(prompts, **kwargs)]
 
     def complete_scored(
         self,
