@@ -19,7 +19,8 @@ from pathlib import Path
 from adcraft.models.paths import adcraft_home
 
 DEFAULT_MODEL_ID = "gemma-3-270m"
-_COMPLETE_MARKER = "adcraft-complete"
+# v2: the tokenizer is rebuilt as the BPE it is (see _gemma_bpe_tokenizer); a v1 cache is converted again.
+_COMPLETE_MARKER = "adcraft-complete-v2"
 
 
 def default_model_dir() -> Path:
@@ -68,6 +69,7 @@ def _convert_gguf(out_dir: Path) -> None:
 
     gguf_path = packaged.assemble()
     tokenizer = AutoTokenizer.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
+    tokenizer._tokenizer = _gemma_bpe_tokenizer(tokenizer._tokenizer)
     model = AutoModelForCausalLM.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
     # A GGUF-loaded model carries a quantizer that refuses to save; the weights are already float.
     model.hf_quantizer = None
@@ -76,3 +78,37 @@ def _convert_gguf(out_dir: Path) -> None:
     model.config.name_or_path = DEFAULT_MODEL_ID
     model.save_pretrained(str(out_dir), safe_serialization=True)
     tokenizer.save_pretrained(str(out_dir))
+
+
+def _gemma_bpe_tokenizer(gguf_tokenizer):  # noqa: ANN001, ANN202 - tokenizers.Tokenizer in and out
+    """Gemma's real tokenizer from the one transformers builds out of the GGUF.
+
+    Gemma's SentencePiece model is BPE, but transformers reads the GGUF's pieces into a Unigram
+    model whose scores are the negated merge ranks; Viterbi then prefers many short pieces
+    ("▁Th" "is" "▁t" "ent"), which the model never saw in pre-training, and it writes gibberish.
+    Here the merges are recovered the way SentencePiece BPE defines them (a piece is the merge of
+    two pieces in the vocabulary, ranked by the merged piece's score), as transformers'
+    SentencePieceExtractor does for a .model file.
+    """
+    import json
+
+    from tokenizers import Tokenizer
+
+    spec = json.loads(gguf_tokenizer.to_str())
+    pieces = spec["model"]["vocab"]  # [[piece, score], ...] in id order
+    vocab: dict[str, int] = {}
+    for index, (piece, _) in enumerate(pieces):
+        vocab.setdefault(piece, index)
+    merges: list[tuple[str, str, float]] = []
+    for piece, score in pieces:
+        splits = [(piece[:k], piece[k:]) for k in range(1, len(piece))
+                  if piece[:k] in vocab and piece[k:] in vocab]
+        splits.sort(key=lambda pair: (vocab[pair[0]], vocab[pair[1]]))
+        merges.extend((left, right, score) for left, right in splits)
+    merges.sort(key=lambda merge: merge[2], reverse=True)
+    spec["model"] = {
+        "type": "BPE", "dropout": None, "unk_token": "<unk>", "continuing_subword_prefix": None,
+        "end_of_word_suffix": None, "fuse_unk": True, "byte_fallback": True, "ignore_merges": False,
+        "vocab": vocab, "merges": [[left, right] for left, right, _ in merges],
+    }
+    return Tokenizer.from_str(json.dumps(spec))
