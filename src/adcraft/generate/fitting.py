@@ -62,8 +62,15 @@ def _is_clause_end(text: str, i: int) -> bool:
     return ch in _ASCII_PUNCT and (i + 1 == len(text) or text[i + 1].isspace())
 
 
+_BRACKETS = (("(", ")"), ("（", "）"), ("[", "]"), ("【", "】"), ("“", "”"), ("《", "》"))
+
+
 def _tidy_cut(piece: str) -> str:
     piece = piece.rstrip()
+    # A cut inside brackets would leave "Waterproof Shoes (Not": drop the unclosed aside.
+    for opening, closing in _BRACKETS:
+        if piece.count(opening) > piece.count(closing):
+            piece = piece[: piece.rfind(opening)].rstrip()
     while piece and piece[-1] in _TRAILING_SEPARATORS:
         piece = piece[:-1].rstrip()
     return piece
