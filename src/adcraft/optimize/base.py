@@ -19,6 +19,17 @@ ArmId = Hashable  # creative ids: int or str (JSON round-trips both)
 GLOBAL = None  # segment key of the statistics pooled over every segment
 
 
+def register_arm(index: dict, ids: list, arm: ArmId) -> int:
+    """Give a new arm id the next slot; ids must be hashable (creative ids: int or str)."""
+    try:
+        hash(arm)
+    except TypeError:
+        raise InputError(f"arm id must be an int or str, got {type(arm).__name__}") from None
+    index[arm] = len(ids)
+    ids.append(arm)
+    return index[arm]
+
+
 @dataclass(frozen=True, slots=True)
 class Choice:
     """The arm to show and the probability that the policy picks it in this state (for IPS / DR)."""
@@ -121,12 +132,7 @@ class CountTable:
     def slot(self, arm: ArmId) -> int:
         i = self.index.get(arm)
         if i is None:
-            try:
-                hash(arm)
-            except TypeError:
-                raise InputError(f"arm id must be an int or str, got {type(arm).__name__}") from None
-            i = self.index[arm] = len(self.ids)
-            self.ids.append(arm)
+            i = register_arm(self.index, self.ids, arm)
             capacity = self.trials[GLOBAL].size
             if i >= capacity:
                 for table in (self.trials, self.rewards):

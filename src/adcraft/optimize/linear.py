@@ -17,7 +17,15 @@ from typing import Any, ClassVar
 import numpy as np
 
 from adcraft.core.errors import InputError
-from adcraft.optimize.base import ArmId, Choice, argmax_ties, check_arms, check_positive, check_reward
+from adcraft.optimize.base import (
+    ArmId,
+    Choice,
+    argmax_ties,
+    check_arms,
+    check_positive,
+    check_reward,
+    register_arm,
+)
 
 
 @dataclass
@@ -77,12 +85,7 @@ class _LinearPolicy:
     def _slot(self, arm: ArmId) -> int:
         i = self.index.get(arm)
         if i is None:
-            try:
-                hash(arm)
-            except TypeError:
-                raise InputError(f"arm id must be an int or str, got {type(arm).__name__}") from None
-            i = self.index[arm] = len(self.ids)
-            self.ids.append(arm)
+            i = register_arm(self.index, self.ids, arm)
             if i >= self.A_inv.shape[0]:
                 grow = max(8, self.A_inv.shape[0])
                 eye = np.broadcast_to(np.eye(self.dim) / self.ridge, (grow, self.dim, self.dim))
