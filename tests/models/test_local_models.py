@@ -110,3 +110,21 @@ def test_malformed_decoding_json_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="decoding.json"):
         decoding_defaults(str(tmp_path))
     assert decoding_defaults(None) == {}
+
+
+def test_min_new_tokens_holds_back_stop_tokens(tiny) -> None:
+    # Make the model want to stop at once: +100 on every stop token's logit.
+    stops = list(tiny._stop_ids)
+
+    def eager_to_stop(_module, _inputs, logits):
+        logits[..., stops] += 100.0
+        return logits
+
+    hook = tiny.model.get_output_embeddings().register_forward_hook(eager_to_stop)
+    try:
+        prompt = ["商品：跑鞋\n文案："]
+        assert tiny.complete(prompt, n=1, max_new_tokens=12, do_sample=False)[0][0].strip() == ""
+        text = tiny.complete(prompt, n=1, max_new_tokens=12, min_new_tokens=5, do_sample=False)[0][0]
+    finally:
+        hook.remove()
+    assert len(tiny.tokenizer(text.strip(), add_special_tokens=False).input_ids) >= 4  # 5, re-tokenised

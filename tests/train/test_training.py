@@ -56,19 +56,23 @@ def _interrupt_at(step_to_stop: int):
     return on_step
 
 
-def test_resume_after_ctrl_c_ends_with_the_same_weights(fast_options, tmp_path):
-    options = fast_options | {"dropout": 0.1, "max_steps": 6, "grad_accum": 2, "batch_size": 2}
+# AdaLoRA: 10 steps put the interruption inside the rank-pruning phase (steps 1..8), where the
+# allocator's smoothed importance scores decide which ranks are masked.
+@pytest.mark.parametrize(("method", "steps", "stop_at"), [("lora", 6, 3), ("adalora", 10, 5)])
+def test_resume_after_ctrl_c_ends_with_the_same_weights(method, steps, stop_at, fast_options, tmp_path):
+    options = fast_options | {"dropout": 0.1, "max_steps": steps, "grad_accum": 2, "batch_size": 2,
+                              "method": method}
     straight_dir, straight = train(build_config(None, **options | {"out": str(tmp_path / "straight")}))
     assert straight.status == "finished"
 
     split = options | {"out": str(tmp_path / "split")}
-    run_dir, first = train(build_config(None, **split), on_step=_interrupt_at(3))
-    assert first.status == "interrupted" and first.metrics["steps"] == 3
+    run_dir, first = train(build_config(None, **split), on_step=_interrupt_at(stop_at))
+    assert first.status == "interrupted" and first.metrics["steps"] == stop_at
     assert (run_dir / "checkpoint").is_dir() and not (run_dir / "adapter_model.safetensors").exists()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
 
     run_dir, second = train(None, resume=str(run_dir))
-    assert second.status == "finished" and second.metrics["steps"] == 6
+    assert second.status == "finished" and second.metrics["steps"] == steps
     a, b = _adapter_weights(straight_dir), _adapter_weights(run_dir)
     assert a.keys() == b.keys()
     for name in a:
@@ -108,7 +112,9 @@ def test_every_method_trains_a_step_and_generates(method, fast_options, tiny_mod
     run_dir, result = train(build_config(None, **options))
     assert result.status == "finished"
     assert json.loads((run_dir / "metrics.json").read_text())["method"] == method
-    assert json.loads((run_dir / "decoding.json").read_text())["max_new_tokens"] > 0
+    decoding = json.loads((run_dir / "decoding.json").read_text())
+    assert decoding["max_new_tokens"] > 0
+    assert isinstance(decoding["min_new_tokens"], int)  # "auto" resolved from the training creatives
     if method == "full":
         assert (run_dir / "config.json").is_file()
     else:
@@ -145,3 +151,14 @@ def test_export_merges_lora_into_a_standalone_model(fast_options, tmp_path):
     ids = tok("类型#裙", return_tensors="pt")
     with torch.no_grad():
         assert torch.allclose(merged(**ids).logits, adapted(**ids).logits, atol=1e-4)
+
+
+def test_auto_min_length_is_a_quantile_of_the_training_creatives():
+    from adcraft.train.config import MIN_LENGTH_QUANTILE, decoding_for_run
+
+    lengths = list(range(100, 0, -1))  # 1..100 tokens, unordered
+    auto = decoding_for_run({"min_new_tokens": "auto", "max_new_tokens": 160}, lengths)
+    assert auto["min_new_tokens"] == int(MIN_LENGTH_QUANTILE * 99) + 1
+    assert decoding_for_run({"min_new_tokens": "auto", "max_new_tokens": 10}, lengths)["min_new_tokens"] == 10
+    assert decoding_for_run({"min_new_tokens": 7}, lengths)["min_new_tokens"] == 7
+    assert decoding_for_run({"min_new_tokens": "auto"}, [])["min_new_tokens"] == 0

@@ -133,6 +133,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option(help="folder for the JSON and HTML")] = Path("evaluation"),
         batch_size: Annotated[int, typer.Option(help="prompts decoded together")] = 8,
         max_new_tokens: Annotated[int | None, typer.Option(help="override the model's decoding")] = None,
+        min_new_tokens: Annotated[int | None, typer.Option(help="tokens before a creative may end")] = None,
         temperature: Annotated[float | None, typer.Option()] = None,
         top_p: Annotated[float | None, typer.Option()] = None,
         repetition_penalty: Annotated[float | None, typer.Option()] = None,
@@ -150,7 +151,7 @@ def register(app: typer.Typer) -> None:
             from adcraft.evaluate import evaluate_model
 
             decoding = {
-                "max_new_tokens": max_new_tokens, "temperature": temperature, "top_p": top_p,
+                "max_new_tokens": max_new_tokens, "min_new_tokens": min_new_tokens, "temperature": temperature, "top_p": top_p,
                 "repetition_penalty": repetition_penalty, "no_repeat_ngram_size": no_repeat_ngram_size,
                 "do_sample": None if greedy is None else not greedy, "seed": seed,
             }

@@ -12,6 +12,7 @@ from adcraft.core.errors import InputError
 DECODING_KEYS = (
     "n",
     "max_new_tokens",
+    "min_new_tokens",
     "temperature",
     "top_p",
     "repetition_penalty",
@@ -32,6 +33,7 @@ class Generator(Protocol):
         *,
         n: int = 1,
         max_new_tokens: int = 128,
+        min_new_tokens: int = 0,
         temperature: float = 0.8,
         top_p: float = 0.95,
         repetition_penalty: float = 1.1,

@@ -67,6 +67,7 @@ class EndpointGenerator(CompletesFromScored):
         *,
         n: int = 1,
         max_new_tokens: int = 128,
+        min_new_tokens: int = 0,
         temperature: float = 0.8,
         top_p: float = 0.95,
         repetition_penalty: float = 1.1,
@@ -92,6 +93,8 @@ class EndpointGenerator(CompletesFromScored):
         }
         if seed is not None:
             payload["seed"] = seed
+        if min_new_tokens:
+            payload["min_tokens"] = min_new_tokens  # vLLM extension; others ignore unknown keys
         data = self._json(self._request("POST", "/completions", json=payload), "/completions")
         choices = data.get("choices")
         if not isinstance(choices, list) or len(choices) != len(prompts) * n:

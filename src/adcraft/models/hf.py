@@ -163,6 +163,7 @@ class HFGenerator(CompletesFromScored):
         *,
         n: int = 1,
         max_new_tokens: int = 128,
+        min_new_tokens: int = 0,
         temperature: float = 0.8,
         top_p: float = 0.95,
         repetition_penalty: float = 1.1,
@@ -187,6 +188,9 @@ class HFGenerator(CompletesFromScored):
         recorder = _ChosenTokenLogProbs()
         options = dict(
             max_new_tokens=max_new_tokens,
+            # Stop tokens are held back for the first min_new_tokens: greedy decoding otherwise ends
+            # a creative at the first likely full stop, well short of the copy it was trained on.
+            min_new_tokens=min(min_new_tokens, max_new_tokens) or None,
             do_sample=do_sample,
             num_return_sequences=n,
             repetition_penalty=repetition_penalty,

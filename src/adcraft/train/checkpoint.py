@@ -19,6 +19,7 @@ from adcraft.core.errors import InputError
 
 CHECKPOINT_DIR = "checkpoint"
 _STATE_FILE = "trainer_state.json"
+_EXTRA_FILE = "method_state.pt"
 _MB = 1024 * 1024
 
 
@@ -63,9 +64,13 @@ def ensure_disk_space(folder: Path, needed: int, what: str = "a checkpoint") -> 
 
 
 def save_checkpoint(
-    run_dir: Path, model, optimizer, scheduler, state: dict[str, Any], best: dict[str, torch.Tensor] | None
+    run_dir: Path, model, optimizer, scheduler, state: dict[str, Any], best: dict[str, torch.Tensor] | None,
+    extra: dict[str, Any] | None = None,
 ) -> Path:
-    """Write the checkpoint atomically; raises InputError (nothing written) if the disk is too full."""
+    """Write the checkpoint atomically; raises InputError (nothing written) if the disk is too full.
+
+    `extra` is state a method keeps outside its parameters (AdaLoRA's rank allocator), restored by
+    `load_extra`."""
     ensure_disk_space(run_dir, checkpoint_bytes(model))
     tmp = Path(tempfile.mkdtemp(prefix=".checkpoint-tmp-", dir=run_dir))
     try:
@@ -80,6 +85,8 @@ def save_checkpoint(
             },
             tmp / "optimizer.pt",
         )
+        if extra is not None:
+            torch.save(extra, tmp / _EXTRA_FILE)
         (tmp / _STATE_FILE).write_text(json.dumps(state, indent=1), encoding="utf-8")
         final = run_dir / CHECKPOINT_DIR
         old = run_dir / ".checkpoint-old"
@@ -109,6 +116,11 @@ def load_checkpoint(run_dir: Path, model, optimizer, scheduler) -> tuple[dict[st
     best_path = folder / "best_weights.pt"
     best = torch.load(best_path, weights_only=True) if best_path.is_file() else None
     return state, best
+
+
+def load_extra(run_dir: Path) -> dict[str, Any] | None:
+    path = run_dir / CHECKPOINT_DIR / _EXTRA_FILE
+    return torch.load(path, weights_only=True) if path.is_file() else None
 
 
 def remove_checkpoint(run_dir: Path) -> None:

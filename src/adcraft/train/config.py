@@ -25,11 +25,27 @@ CONFIG_FILE = "train_config.yaml"
 RECIPE_DECODING: dict[str, Any] = {
     "do_sample": False,
     "max_new_tokens": 160,
+    # "auto": the MIN_LENGTH_QUANTILE of the training creatives' token counts, fixed when the run is
+    # saved. Greedy decoding ends a creative at its first likely full stop, shorter than its data.
+    "min_new_tokens": "auto",
     "repetition_penalty": 1.05,
     "no_repeat_ngram_size": 4,
     "temperature": 0.8,
     "top_p": 0.95,
 }
+
+
+MIN_LENGTH_QUANTILE = 0.25
+
+
+def decoding_for_run(decoding: dict[str, Any], target_lengths: list[int]) -> dict[str, Any]:
+    """The decoding settings to save with a run: `min_new_tokens: auto` becomes a token count."""
+    resolved = dict(decoding)
+    if resolved.get("min_new_tokens") == "auto":
+        lengths = sorted(target_lengths)
+        floor = lengths[int(MIN_LENGTH_QUANTILE * (len(lengths) - 1))] if lengths else 0
+        resolved["min_new_tokens"] = min(floor, int(resolved.get("max_new_tokens", floor)))
+    return resolved
 
 
 class TrainConfig(BaseModel):

@@ -177,6 +177,7 @@ class SFTTrainer:
         best: dict[str, torch.Tensor] | None = None
         if resume:
             state, best = ckpt.load_checkpoint(self.run_dir, self.model, self.optimizer, self.scheduler)
+            self._load_method_state(ckpt.load_extra(self.run_dir))
         task = (
             progress.add_task("training", total=self.total_steps, completed=state["step"], loss="-", val="-")
             if progress
@@ -210,7 +211,8 @@ class SFTTrainer:
                     self.on_step(state["step"], loss)
                 if self._stop_requested:
                     ckpt.save_checkpoint(
-                        self.run_dir, self.model, self.optimizer, self.scheduler, state, best
+                        self.run_dir, self.model, self.optimizer, self.scheduler, state, best,
+                        self._method_state(),
                     )
                     return TrainResult("interrupted", self._metrics(state, "interrupted"))
                 limit = self.config.time_limit_minutes
@@ -219,7 +221,8 @@ class SFTTrainer:
                     break
                 if state["step"] % self.config.save_steps == 0 and state["step"] < self.total_steps:
                     ckpt.save_checkpoint(
-                        self.run_dir, self.model, self.optimizer, self.scheduler, state, best
+                        self.run_dir, self.model, self.optimizer, self.scheduler, state, best,
+                        self._method_state(),
                     )
         finally:
             signal.signal(signal.SIGINT, previous_handler)
@@ -228,6 +231,25 @@ class SFTTrainer:
         if best is not None:
             ckpt.load_trainable_state(self.model, best)  # the run folder keeps the best weights
         return TrainResult(status, self._metrics(state, status))
+
+    # AdaLoRA's rank allocator keeps smoothed importance scores and the rank pattern outside the
+    # parameters; without them a resumed run would prune different ranks than an uninterrupted one.
+    def _method_state(self) -> dict[str, Any] | None:
+        if self.config.method != "adalora":
+            return None
+        allocator = self.model.base_model.rankallocator
+        config = self.model.base_model.peft_config[self.model.base_model.trainable_adapter_name]
+        return {"ipt": allocator.ipt, "exp_avg_ipt": allocator.exp_avg_ipt,
+                "exp_avg_unc": allocator.exp_avg_unc, "rank_pattern": config.rank_pattern}
+
+    def _load_method_state(self, saved: dict[str, Any] | None) -> None:
+        if saved is None or self.config.method != "adalora":
+            return
+        allocator = self.model.base_model.rankallocator
+        for name in ("ipt", "exp_avg_ipt", "exp_avg_unc"):
+            setattr(allocator, name, saved[name])
+        config = self.model.base_model.peft_config[self.model.base_model.trainable_adapter_name]
+        config.rank_pattern = saved["rank_pattern"]
 
     def _install_sigint(self):
         def request_stop(signum, frame) -> None:

@@ -26,7 +26,7 @@ import torch
 from adcraft.core.errors import InputError
 from adcraft.models.paths import adcraft_home
 from adcraft.train import checkpoint as ckpt
-from adcraft.train.config import CONFIG_FILE, TrainConfig, load_run_config
+from adcraft.train.config import CONFIG_FILE, TrainConfig, load_run_config, decoding_for_run
 from adcraft.train.dataset import target_token_ids, tokenize_examples
 from adcraft.train.methods import build_loss_vocabulary, wrap_model
 from adcraft.train.sft.trainer import SFTTrainer, TrainResult, count_total_steps
@@ -173,7 +173,8 @@ def run_sft(
     result.metrics.update(
         {"method": config.method, "base_model": config.model, "loss_vocab_size": len(vocab)}
     )
-    save_run(run_dir, model, tokenizer, config, result)
+    decoding = decoding_for_run(config.decoding, [ex.n_target - 1 for ex in train_set])  # less eos
+    save_run(run_dir, model, tokenizer, decoding, result)
     return run_dir, result
 
 
@@ -210,14 +211,14 @@ def _run_with_progress(
         writer.close()
 
 
-def save_run(run_dir: Path, model, tokenizer, config: TrainConfig, result: TrainResult) -> None:
+def save_run(run_dir: Path, model, tokenizer, decoding: dict, result: TrainResult) -> None:
     """Write the model, tokenizer, metrics and decoding settings; metrics.json last (= complete)."""
     ckpt.ensure_disk_space(run_dir, ckpt.checkpoint_bytes(model) // 4 + 16 * 1024 * 1024, "the trained model")
     staging = Path(tempfile.mkdtemp(prefix=".final-tmp-", dir=run_dir))
     try:
         model.save_pretrained(str(staging))
         tokenizer.save_pretrained(str(staging))
-        (staging / DECODING_FILE).write_text(json.dumps(config.decoding, indent=1), encoding="utf-8")
+        (staging / DECODING_FILE).write_text(json.dumps(decoding, indent=1), encoding="utf-8")
         for item in staging.iterdir():
             target = run_dir / item.name
             if target.is_dir():
