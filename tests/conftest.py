@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# Tests never reach for the network: a stray Hub lookup fails at once instead of retrying.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "adgen-sample"
 POSTGRES_URL = os.environ.get("ADCRAFT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

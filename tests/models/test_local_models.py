@@ -128,3 +128,12 @@ def test_min_new_tokens_holds_back_stop_tokens(tiny) -> None:
     finally:
         hook.remove()
     assert len(tiny.tokenizer(text.strip(), add_special_tokens=False).input_ids) >= 4  # 5, re-tokenised
+
+
+def test_beam_search_returns_n_beams_without_scores(tiny) -> None:
+    prompt = ["商品：跑鞋\n文案："]
+    rows = tiny.complete_scored(prompt, n=2, num_beams=3, do_sample=False, max_new_tokens=6, language="zh")
+    assert len(rows[0]) == 2 and rows[0][0][0] != rows[0][1][0]  # the two best beams differ
+    assert all(score is None for _, score in rows[0])  # beams reorder rows: no per-token score
+    again = tiny.complete_scored(prompt, n=2, num_beams=3, do_sample=False, max_new_tokens=6, language="zh")
+    assert again == rows

@@ -139,6 +139,7 @@ def register(app: typer.Typer) -> None:
         repetition_penalty: Annotated[float | None, typer.Option()] = None,
         no_repeat_ngram_size: Annotated[int | None, typer.Option()] = None,
         greedy: Annotated[bool | None, typer.Option("--greedy/--sample", help="override do_sample")] = None,
+        num_beams: Annotated[int | None, typer.Option(help="beam search width (1 = none)")] = None,
         seed: Annotated[int | None, typer.Option()] = None,
         sample_rows: Annotated[int, typer.Option(help="rows shown side by side in the report")] = 20,
         data_format: DataFormat = None,
@@ -151,9 +152,10 @@ def register(app: typer.Typer) -> None:
             from adcraft.evaluate import evaluate_model
 
             decoding = {
-                "max_new_tokens": max_new_tokens, "min_new_tokens": min_new_tokens, "temperature": temperature, "top_p": top_p,
+                "max_new_tokens": max_new_tokens, "min_new_tokens": min_new_tokens,
+                "temperature": temperature, "top_p": top_p,
                 "repetition_penalty": repetition_penalty, "no_repeat_ngram_size": no_repeat_ngram_size,
-                "do_sample": None if greedy is None else not greedy, "seed": seed,
+                "do_sample": None if greedy is None else not greedy, "num_beams": num_beams, "seed": seed,
             }
             result = evaluate_model(model, data, limit=limit, compare=compare, batch_size=batch_size,
                                     decoding=decoding, out_dir=out, fmt=data_format,

@@ -28,7 +28,7 @@ from adcraft.evaluate.resume import CompletionCache, cache_key, clear_partial, o
 # a fixed seed so two runs on the same rows are comparable, and room for the longest ADGEN copy.
 EVAL_DECODING = {"seed": 0, "max_new_tokens": 192}
 DECODING_OVERRIDES = ("max_new_tokens", "min_new_tokens", "temperature", "top_p", "repetition_penalty",
-                      "no_repeat_ngram_size", "do_sample", "seed")
+                      "no_repeat_ngram_size", "do_sample", "num_beams", "seed")
 
 
 def creative_text(fields: dict[str, list[str]], platform_id: str) -> str:

@@ -18,6 +18,7 @@ DECODING_KEYS = (
     "repetition_penalty",
     "no_repeat_ngram_size",
     "do_sample",
+    "num_beams",
 )
 
 
@@ -39,6 +40,7 @@ class Generator(Protocol):
         repetition_penalty: float = 1.1,
         no_repeat_ngram_size: int = 0,
         do_sample: bool = True,
+        num_beams: int = 1,
         seed: int | None = None,
         bad_words: list[str] | None = None,
     ) -> list[list[str]]: ...

@@ -73,6 +73,7 @@ class EndpointGenerator(CompletesFromScored):
         repetition_penalty: float = 1.1,
         no_repeat_ngram_size: int = 0,
         do_sample: bool = True,
+        num_beams: int = 1,  # not sent: beam search is no longer part of the OpenAI API
         seed: int | None = None,
         bad_words: list[str] | None = None,
         language: str | None = None,

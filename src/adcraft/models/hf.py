@@ -169,6 +169,7 @@ class HFGenerator(CompletesFromScored):
         repetition_penalty: float = 1.1,
         no_repeat_ngram_size: int = 0,
         do_sample: bool = True,
+        num_beams: int = 1,
         seed: int | None = None,
         bad_words: list[str] | None = None,
         language: str | None = None,
@@ -185,7 +186,10 @@ class HFGenerator(CompletesFromScored):
             input_ids = vocab.encode(input_ids)
             pad_id = int(vocab.encode(torch.tensor(pad_id)))
             stop_ids = [int(i) for i in vocab.encode(torch.tensor(stop_ids)) if i >= 0]
-        recorder = _ChosenTokenLogProbs()
+        # Beam search reorders its rows every step, so per-token scores would not line up with the
+        # returned sequences: its completions carry no log-probability.
+        beams = max(num_beams, n) if num_beams > 1 else 1
+        recorder = _ChosenTokenLogProbs() if beams == 1 else None
         options = dict(
             max_new_tokens=max_new_tokens,
             # Stop tokens are held back for the first min_new_tokens: greedy decoding otherwise ends
@@ -193,12 +197,13 @@ class HFGenerator(CompletesFromScored):
             min_new_tokens=min(min_new_tokens, max_new_tokens) or None,
             do_sample=do_sample,
             num_return_sequences=n,
+            num_beams=beams,
             repetition_penalty=repetition_penalty,
             no_repeat_ngram_size=no_repeat_ngram_size or None,
             pad_token_id=pad_id,
             eos_token_id=stop_ids,
             bad_words_ids=self._bad_word_ids(bad_words or [], vocab),
-            logits_processor=[recorder],
+            logits_processor=[recorder] if recorder else [],
         )
         if do_sample:
             options.update(temperature=temperature, top_p=top_p, top_k=0)
@@ -211,7 +216,7 @@ class HFGenerator(CompletesFromScored):
             else:
                 out = self.model.generate(input_ids=input_ids, attention_mask=attention_mask, **options)
         new_tokens = out[:, input_ids.shape[1]:]
-        logprobs = recorder.finish(new_tokens[:, -1]) if new_tokens.shape[1] else None
+        logprobs = recorder.finish(new_tokens[:, -1]) if recorder and new_tokens.shape[1] else None
         if vocab is not None:
             new_tokens = vocab.decode(new_tokens)
         return self._rows(new_tokens, logprobs, len(prompts), n)

@@ -114,10 +114,15 @@ def restricted_vocabulary(model, vocab: SubVocabulary) -> Iterator[None]:
     # Built on the meta device: no throw-away random init of a K x hidden matrix on every call.
     sub_head = nn.Linear(head.weight.shape[1], len(vocab), bias=False, device="meta")
     sub_head.weight = nn.Parameter(head.weight.detach()[vocab.keep], requires_grad=False)
+    # Beam search reshapes the scores by the config's vocabulary size, not by the logits' width.
+    text_config = model.config.get_text_config()
+    full_size = text_config.vocab_size
     model.set_input_embeddings(_RemappedEmbedding(embedding, vocab.keep))
     model.set_output_embeddings(sub_head)
+    text_config.vocab_size = len(vocab)
     try:
         yield
     finally:
+        text_config.vocab_size = full_size
         model.set_input_embeddings(embedding)
         model.set_output_embeddings(head)

@@ -26,7 +26,7 @@ import torch
 from adcraft.core.errors import InputError
 from adcraft.models.paths import adcraft_home
 from adcraft.train import checkpoint as ckpt
-from adcraft.train.config import CONFIG_FILE, TrainConfig, load_run_config, decoding_for_run
+from adcraft.train.config import CONFIG_FILE, TrainConfig, decoding_for_run, load_run_config
 from adcraft.train.dataset import target_token_ids, tokenize_examples
 from adcraft.train.methods import build_loss_vocabulary, wrap_model
 from adcraft.train.sft.trainer import SFTTrainer, TrainResult, count_total_steps
@@ -216,7 +216,12 @@ def save_run(run_dir: Path, model, tokenizer, decoding: dict, result: TrainResul
     ckpt.ensure_disk_space(run_dir, ckpt.checkpoint_bytes(model) // 4 + 16 * 1024 * 1024, "the trained model")
     staging = Path(tempfile.mkdtemp(prefix=".final-tmp-", dir=run_dir))
     try:
-        model.save_pretrained(str(staging))
+        # The adapter names its base "gemma-3-270m", not a path, so peft's default ("auto") would ask
+        # the Hub whether the vocabulary was resized; adcraft never resizes it and never goes online.
+        from peft import PeftModel
+
+        options = {"save_embedding_layers": False} if isinstance(model, PeftModel) else {}
+        model.save_pretrained(str(staging), **options)
         tokenizer.save_pretrained(str(staging))
         (staging / DECODING_FILE).write_text(json.dumps(decoding, indent=1), encoding="utf-8")
         for item in staging.iterdir():
