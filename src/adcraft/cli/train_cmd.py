@@ -33,7 +33,7 @@ def train(
     ] = None,
     model: Annotated[str | None, _opt("base model: default, HF id or folder", "--model")] = None,
     columns: Annotated[str | None, _opt("CSV columns, e.g. product=title,text=copy", "--columns")] = None,
-    epochs: Annotated[float | None, _opt("passes over the training data (default 1)", "--epochs")] = None,
+    epochs: Annotated[float | None, _opt("passes over the training data (default 2)", "--epochs")] = None,
     max_steps: Annotated[int | None, _opt("optimizer steps (overrides --epochs)", "--max-steps")] = None,
     batch_size: Annotated[int | None, _opt("examples per micro-batch (default 4)", "--batch-size")] = None,
     grad_accum: Annotated[int | None, _opt("micro-batches per optimizer step", "--grad-accum")] = None,

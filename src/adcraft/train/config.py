@@ -70,7 +70,7 @@ class TrainConfig(BaseModel):
     num_virtual_tokens: int = Field(16, ge=1, description="prefix / prompt tuning length")
 
     # optimisation
-    epochs: float = Field(1.0, gt=0)
+    epochs: float = Field(2.0, gt=0)
     max_steps: int = Field(0, ge=0, description="optimizer steps; 0 = from epochs")
     batch_size: int = Field(4, ge=1)
     grad_accum: int = Field(1, ge=1)
