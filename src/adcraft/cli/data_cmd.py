@@ -140,6 +140,8 @@ def register(app: typer.Typer) -> None:
         no_repeat_ngram_size: Annotated[int | None, typer.Option()] = None,
         greedy: Annotated[bool | None, typer.Option("--greedy/--sample", help="override do_sample")] = None,
         num_beams: Annotated[int | None, typer.Option(help="beam search width (1 = none)")] = None,
+        consensus_samples: Annotated[int | None, typer.Option(
+            help="also sample N creatives per row and keep the consensus (MBR); 0 = off")] = None,
         seed: Annotated[int | None, typer.Option()] = None,
         sample_rows: Annotated[int, typer.Option(help="rows shown side by side in the report")] = 20,
         data_format: DataFormat = None,
@@ -156,6 +158,7 @@ def register(app: typer.Typer) -> None:
                 "temperature": temperature, "top_p": top_p,
                 "repetition_penalty": repetition_penalty, "no_repeat_ngram_size": no_repeat_ngram_size,
                 "do_sample": None if greedy is None else not greedy, "num_beams": num_beams, "seed": seed,
+                "consensus_samples": consensus_samples,
             }
             result = evaluate_model(model, data, limit=limit, compare=compare, batch_size=batch_size,
                                     decoding=decoding, out_dir=out, fmt=data_format,

@@ -28,7 +28,7 @@ from adcraft.evaluate.resume import CompletionCache, cache_key, clear_partial, o
 # a fixed seed so two runs on the same rows are comparable, and room for the longest ADGEN copy.
 EVAL_DECODING = {"seed": 0, "max_new_tokens": 192}
 DECODING_OVERRIDES = ("max_new_tokens", "min_new_tokens", "temperature", "top_p", "repetition_penalty",
-                      "no_repeat_ngram_size", "do_sample", "num_beams", "seed")
+                      "no_repeat_ngram_size", "do_sample", "num_beams", "seed", "consensus_samples")
 
 
 def creative_text(fields: dict[str, list[str]], platform_id: str) -> str:
@@ -77,6 +77,8 @@ def resolve_decoding(model: str | None, overrides: dict | None) -> dict:
             raise InputError(f"unknown decoding setting {key!r}; use one of: {', '.join(DECODING_OVERRIDES)}")
         if value is not None:
             settings[key] = value
+    if int(settings.get("consensus_samples") or 0) < 0:
+        raise InputError("--consensus-samples must be 0 (off) or more")
     return settings
 
 
@@ -101,13 +103,34 @@ def generate_outputs(generator, examples: Sequence[Example], decoding: dict, bat
             if len(languages) == 1 and hasattr(generator, "complete_scored"):
                 # Decode over the output rows the language can use, as generation and training do.
                 extra["language"] = languages.pop()
-            completions = generator.complete([prompts[i] for i in batch], n=1, **decoding, **extra)
-            texts = [candidates[0] if candidates else "" for candidates in completions]
+            texts = _decode_batch(generator, [prompts[i] for i in batch], [examples[i] for i in batch],
+                                  decoding, extra)
             cache.add(batch, texts)
         for i, text in zip(batch, texts, strict=True):
             outputs[i] = text
         advance(len(batch))
     return outputs
+
+
+def _decode_batch(generator, prompts: list[str], examples: Sequence[Example], decoding: dict,
+                  extra: dict) -> list[str]:
+    """One completion per prompt: the decoding's own, or with `consensus_samples: N` the consensus
+    (see `adcraft.evaluate.consensus`) of it and N samples at the decoding's temperature and top-p."""
+    settings = {k: v for k, v in decoding.items() if k != "consensus_samples"}
+    first = [row[0] if row else "" for row in generator.complete(prompts, n=1, **settings, **extra)]
+    samples = int(decoding.get("consensus_samples") or 0)
+    if samples < 1:
+        return first
+    from adcraft.evaluate.consensus import consensus_index
+
+    sampled = generator.complete(prompts, **{**settings, "n": samples, "do_sample": True, "num_beams": 1},
+                                 **extra)
+    chosen = []
+    for raw_first, raw_samples, example in zip(first, sampled, examples, strict=True):
+        raws = [raw_first, *raw_samples]
+        texts = [creative_text(parse_completion(raw, example.brief), example.brief.platform) for raw in raws]
+        chosen.append(raws[consensus_index(texts, example.brief.language)])
+    return chosen
 
 
 def score_run(label: str, spec: str | None, model_id: str, examples: Sequence[Example],

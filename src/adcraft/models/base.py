@@ -75,4 +75,5 @@ def decoding_defaults(model: str | None) -> dict:
         raise InputError(f"{path} is not a readable JSON object ({exc}); fix or delete it") from None
     if not isinstance(data, dict):
         raise InputError(f"{path} must hold a JSON object of decoding settings, e.g. {{'temperature': 0.7}}")
-    return {k: v for k, v in data.items() if k in DECODING_KEYS or k == "seed"}
+    # consensus_samples: read by `adcraft evaluate` (adcraft.evaluate.consensus), not a backend key
+    return {k: v for k, v in data.items() if k in DECODING_KEYS or k in ("seed", "consensus_samples")}

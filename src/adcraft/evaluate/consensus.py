@@ -1,0 +1,31 @@
+"""Consensus (minimum-Bayes-risk) choice among candidate creatives for one brief.
+
+The greedy creative plus N sampled ones are compared pairwise; the one with the highest mean
+similarity to the others is kept (MBR decoding, Kumar & Byrne 2004; the utility is the sum of the
+two ADGEN metrics, ROUGE-L F1 and BLEU-4). It picks the candidate most of the model's likely
+outputs agree with, instead of the single most likely path: on the ADGEN val sample it moved
+ROUGE-L by about +0.5 over greedy alone (see README, "Measured").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from adcraft.evaluate.metrics import bleu4, rouge_f1
+
+
+def similarity(a: str, b: str, language: str) -> float:
+    return rouge_f1(a, b, language)["rouge-l"] + bleu4(a, b, language)
+
+
+def consensus_index(texts: Sequence[str], language: str) -> int:
+    """Index of the text with the highest mean similarity to the other non-empty texts; 0 if tied or alone."""
+    usable = [i for i, text in enumerate(texts) if text.strip()]
+    if len(usable) < 2:
+        return usable[0] if usable else 0
+    best, best_score = usable[0], float("-inf")
+    for i in usable:
+        score = sum(similarity(texts[i], texts[j], language) for j in usable if j != i) / (len(usable) - 1)
+        if score > best_score:  # strict: the first (greedy) candidate wins ties
+            best, best_score = i, score
+    return best

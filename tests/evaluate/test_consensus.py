@@ -1,0 +1,56 @@
+"""Consensus (MBR) choice: the candidate the others agree with wins; the greedy one wins ties."""
+
+from __future__ import annotations
+
+import pytest
+
+from adcraft.core import Brief, InputError
+from adcraft.data import Example
+from adcraft.evaluate.consensus import consensus_index
+from adcraft.evaluate.runner import _decode_batch, resolve_decoding
+
+AGREED = "白色纯棉上衣，柔软透气，日常通勤都合适。"
+
+
+def test_the_text_closest_to_the_others_is_chosen() -> None:
+    texts = ["黑色皮鞋，商务正装。", AGREED, "白色纯棉上衣，柔软透气，通勤都合适。",
+             "白色上衣，柔软透气，日常都合适。"]
+    assert consensus_index(texts, "zh") == 1
+    assert consensus_index(["same", "same"], "en") == 0  # tie: the first (greedy) one
+    assert consensus_index(["", "  ", "only one"], "en") == 2
+    assert consensus_index([], "zh") == 0
+
+
+class _GreedyIsOdd:
+    """Greedy writes an outlier; the samples mostly agree."""
+
+    model_id = "odd"
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+
+    def complete(self, prompts, *, n=1, **settings):
+        self.calls.append({"n": n, **settings})
+        if not settings.get("do_sample"):
+            return [["黑色皮鞋，商务正装。"] for _ in prompts]
+        return [[AGREED] * (n - 1) + ["红色连衣裙，优雅大方。"] for _ in prompts]
+
+
+def test_consensus_samples_replace_an_outlying_greedy_creative() -> None:
+    brief = Brief(product="上衣", language="zh", platform="generic")
+    example = Example(brief=brief, target={"text": [AGREED]})
+    generator = _GreedyIsOdd()
+    decoding = {"do_sample": False, "temperature": 0.7, "consensus_samples": 4, "seed": 0}
+    assert _decode_batch(generator, ["p"], [example], decoding, {}) == [AGREED]
+    assert [call["n"] for call in generator.calls] == [1, 4]
+    assert generator.calls[1]["do_sample"] is True and "consensus_samples" not in generator.calls[1]
+    # off: only the greedy call
+    plain = _GreedyIsOdd()
+    assert _decode_batch(plain, ["p"], [example], {"do_sample": False, "consensus_samples": 0}, {}) == [
+        "黑色皮鞋，商务正装。"]
+    assert len(plain.calls) == 1
+
+
+def test_negative_consensus_samples_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="consensus-samples"):
+        resolve_decoding(None, {"consensus_samples": -1})
