@@ -51,6 +51,8 @@ def test_consensus_samples_replace_an_outlying_greedy_creative() -> None:
     assert len(plain.calls) == 1
 
 
-def test_negative_consensus_samples_is_an_input_error() -> None:
-    with pytest.raises(InputError, match="consensus-samples"):
-        resolve_decoding(None, {"consensus_samples": -1})
+@pytest.mark.parametrize(("key", "value"), [("consensus_samples", -1), ("min_new_tokens", -5),
+                                            ("num_beams", 0), ("max_new_tokens", 0)])
+def test_out_of_range_decoding_is_an_input_error(key: str, value: int) -> None:
+    with pytest.raises(InputError, match=key.replace("_", "-")):
+        resolve_decoding(None, {key: value})

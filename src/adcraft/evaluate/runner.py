@@ -77,8 +77,10 @@ def resolve_decoding(model: str | None, overrides: dict | None) -> dict:
             raise InputError(f"unknown decoding setting {key!r}; use one of: {', '.join(DECODING_OVERRIDES)}")
         if value is not None:
             settings[key] = value
-    if int(settings.get("consensus_samples") or 0) < 0:
-        raise InputError("--consensus-samples must be 0 (off) or more")
+    least_values = (("consensus_samples", 0), ("min_new_tokens", 0), ("num_beams", 1), ("max_new_tokens", 1))
+    for key, least in least_values:
+        if key in settings and int(settings[key]) < least:
+            raise InputError(f"--{key.replace('_', '-')} must be at least {least}, not {settings[key]}")
     return settings
 
 
