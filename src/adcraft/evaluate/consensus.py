@@ -3,8 +3,8 @@
 The greedy creative plus N sampled ones are compared pairwise; the one with the highest mean
 similarity to the others is kept (MBR decoding, Kumar & Byrne 2004; the utility is the sum of the
 two ADGEN metrics, ROUGE-L F1 and BLEU-4). It picks the candidate most of the model's likely
-outputs agree with, instead of the single most likely path: on the ADGEN val sample it moved
-ROUGE-L by about +0.5 over greedy alone (see README, "Measured").
+outputs agree with, instead of the single most likely path. On the ADGEN val sample the gain over
+greedy alone was +0.07 to +0.58 ROUGE-L depending on the samples drawn (see README, "Measured").
 """
 
 from __future__ import annotations

@@ -20,10 +20,11 @@ CONFIG_FILE = "train_config.yaml"
 
 # Decoding that goes with the recipe: written to <run>/decoding.json, read by `adcraft generate` and
 # `adcraft evaluate`. Measured on the 124 ADGEN val rows after the 2-epoch recipe (BLEU-4 / ROUGE-L):
-# greedy 7.09 / 24.13 (76 of 106 characters: BLEU's brevity penalty); a minimum length of the
+# greedy 7.09 / 24.13 (72 of 106 characters: BLEU's brevity penalty); a minimum length of the
 # training creatives' 10th percentile 8.08 / 24.56, 25th 8.17 / 24.25, 50th 7.94 / 23.96; beam search
-# (3) 8.18 / 24.00; repetition penalty 1.0 7.72 / 24.36 (phrase loops). The consensus of the greedy
-# creative and 8 samples at temperature 0.7 adds about +0.5 ROUGE-L (adcraft.evaluate.consensus).
+# (3) 8.18 / 24.00; repetition penalty 1.0 7.72 / 24.36 (phrase loops). With the 10th percentile (61),
+# the consensus of the greedy creative and 8 samples at temperature 0.7 (adcraft.evaluate.consensus)
+# 8.12 / 24.63, the best sum; it makes evaluation ~6x slower (`--consensus-samples 0` turns it off).
 RECIPE_DECODING: dict[str, Any] = {
     "do_sample": False,
     "max_new_tokens": 160,
