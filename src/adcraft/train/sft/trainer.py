@@ -210,20 +210,14 @@ class SFTTrainer:
                 if self.on_step:
                     self.on_step(state["step"], loss)
                 if self._stop_requested:
-                    ckpt.save_checkpoint(
-                        self.run_dir, self.model, self.optimizer, self.scheduler, state, best,
-                        self._method_state(),
-                    )
+                    self._save_checkpoint(state, best)
                     return TrainResult("interrupted", self._metrics(state, "interrupted"))
                 limit = self.config.time_limit_minutes
                 if limit and state["elapsed_s"] > limit * 60:
                     status = "time_limit"
                     break
                 if state["step"] % self.config.save_steps == 0 and state["step"] < self.total_steps:
-                    ckpt.save_checkpoint(
-                        self.run_dir, self.model, self.optimizer, self.scheduler, state, best,
-                        self._method_state(),
-                    )
+                    self._save_checkpoint(state, best)
         finally:
             signal.signal(signal.SIGINT, previous_handler)
         if self.val_set and (not state["history"] or state["history"][-1]["step"] != state["step"]):
@@ -232,23 +226,31 @@ class SFTTrainer:
             ckpt.load_trainable_state(self.model, best)  # the run folder keeps the best weights
         return TrainResult(status, self._metrics(state, status))
 
+    def _save_checkpoint(self, state: dict[str, Any], best: dict[str, torch.Tensor] | None) -> None:
+        ckpt.save_checkpoint(self.run_dir, self.model, self.optimizer, self.scheduler, state, best,
+                             self._method_state())
+
     # AdaLoRA's rank allocator keeps smoothed importance scores and the rank pattern outside the
     # parameters; without them a resumed run would prune different ranks than an uninterrupted one.
+    _ALLOCATOR_STATE = ("ipt", "exp_avg_ipt", "exp_avg_unc")
+
+    def _adalora(self):  # -> (RankAllocator, AdaLoraConfig)
+        tuner = self.model.base_model
+        return tuner.rankallocator, tuner.peft_config[tuner.trainable_adapter_name]
+
     def _method_state(self) -> dict[str, Any] | None:
         if self.config.method != "adalora":
             return None
-        allocator = self.model.base_model.rankallocator
-        config = self.model.base_model.peft_config[self.model.base_model.trainable_adapter_name]
-        return {"ipt": allocator.ipt, "exp_avg_ipt": allocator.exp_avg_ipt,
-                "exp_avg_unc": allocator.exp_avg_unc, "rank_pattern": config.rank_pattern}
+        allocator, config = self._adalora()
+        return {**{name: getattr(allocator, name) for name in self._ALLOCATOR_STATE},
+                "rank_pattern": config.rank_pattern}
 
     def _load_method_state(self, saved: dict[str, Any] | None) -> None:
         if saved is None or self.config.method != "adalora":
             return
-        allocator = self.model.base_model.rankallocator
-        for name in ("ipt", "exp_avg_ipt", "exp_avg_unc"):
+        allocator, config = self._adalora()
+        for name in self._ALLOCATOR_STATE:
             setattr(allocator, name, saved[name])
-        config = self.model.base_model.peft_config[self.model.base_model.trainable_adapter_name]
         config.rank_pattern = saved["rank_pattern"]
 
     def _install_sigint(self):
