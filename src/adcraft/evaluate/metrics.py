@@ -64,7 +64,11 @@ def rouge_words(text: str, language: str) -> list[str]:
 
 def bleu4(hypothesis: str, reference: str, language: str = "zh") -> float:
     """Sentence BLEU-4 x 100 with smoothing method 3; 0 when either side is empty."""
-    hyp, ref = units(hypothesis, language), units(reference, language)
+    return bleu4_units(units(hypothesis, language), units(reference, language))
+
+
+def bleu4_units(hyp: Sequence[str], ref: Sequence[str]) -> float:
+    """`bleu4` of texts already split by `units` (to split each text once when comparing many)."""
     if not hyp or not ref:
         return 0.0
     return 100.0 * sentence_bleu([ref], hyp, smoothing_function=_SMOOTHING)
@@ -72,7 +76,11 @@ def bleu4(hypothesis: str, reference: str, language: str = "zh") -> float:
 
 def rouge_f1(hypothesis: str, reference: str, language: str = "zh") -> dict[str, float]:
     """ROUGE-1 / ROUGE-2 / ROUGE-L F1 x 100 from `rouge-chinese`; zeros when either side is empty."""
-    hyp, ref = rouge_words(hypothesis, language), rouge_words(reference, language)
+    return rouge_f1_words(rouge_words(hypothesis, language), rouge_words(reference, language))
+
+
+def rouge_f1_words(hyp: Sequence[str], ref: Sequence[str]) -> dict[str, float]:
+    """`rouge_f1` of texts already split by `rouge_words`."""
     if not hyp or not ref:
         return {"rouge-1": 0.0, "rouge-2": 0.0, "rouge-l": 0.0}
     scores = _ROUGE.get_scores(" ".join(hyp), " ".join(ref))[0]
