@@ -7,7 +7,7 @@ import pytest
 from adcraft.core import Brief, InputError
 from adcraft.data import Example
 from adcraft.evaluate.consensus import consensus_index
-from adcraft.evaluate.runner import _decode_batch, resolve_decoding
+from adcraft.evaluate.runner import SAMPLES_PER_CALL, _decode_batch, resolve_decoding
 
 AGREED = "白色纯棉上衣，柔软透气，日常通勤都合适。"
 
@@ -41,14 +41,30 @@ def test_consensus_samples_replace_an_outlying_greedy_creative() -> None:
     example = Example(brief=brief, target={"text": [AGREED]})
     generator = _GreedyIsOdd()
     decoding = {"do_sample": False, "temperature": 0.7, "consensus_samples": 4, "seed": 0}
-    assert _decode_batch(generator, ["p"], [example], decoding, {}) == [AGREED]
+    chosen, candidates = _decode_batch(generator, ["p"], [example], decoding, {})
+    assert chosen == [AGREED]
+    assert candidates == [["黑色皮鞋，商务正装。", AGREED, AGREED, AGREED, "红色连衣裙，优雅大方。"]]
     assert [call["n"] for call in generator.calls] == [1, 4]
     assert generator.calls[1]["do_sample"] is True and "consensus_samples" not in generator.calls[1]
-    # off: only the greedy call
+    # off: only the greedy call, and no candidates
     plain = _GreedyIsOdd()
-    assert _decode_batch(plain, ["p"], [example], {"do_sample": False, "consensus_samples": 0}, {}) == [
-        "黑色皮鞋，商务正装。"]
+    assert _decode_batch(plain, ["p"], [example], {"do_sample": False, "consensus_samples": 0}, {}) == (
+        ["黑色皮鞋，商务正装。"], [[]])
     assert len(plain.calls) == 1
+
+
+def test_many_samples_are_drawn_in_calls_of_limited_size_each_with_its_own_seed() -> None:
+    brief = Brief(product="上衣", language="zh", platform="generic")
+    example = Example(brief=brief, target={"text": [AGREED]})
+    generator = _GreedyIsOdd()
+    samples = 2 * SAMPLES_PER_CALL + 3
+    decoding = {"do_sample": False, "consensus_samples": samples, "seed": 7}
+    _, candidates = _decode_batch(generator, ["p", "q"], [example, example], decoding, {})
+    sampling = generator.calls[1:]
+    assert [call["n"] for call in sampling] == [SAMPLES_PER_CALL, SAMPLES_PER_CALL, 3]
+    assert [call["seed"] for call in sampling] == [7, 8, 9]  # the first call is the one a single call makes
+    assert generator.calls[0]["seed"] == 7
+    assert [len(row) for row in candidates] == [1 + samples, 1 + samples]
 
 
 @pytest.mark.parametrize(("key", "value"), [("consensus_samples", -1), ("min_new_tokens", -5),

@@ -125,3 +125,37 @@ def test_interrupted_evaluation_resumes_without_decoding_finished_batches(
     # different settings do not reuse another run's completions
     evaluate_model("echo", eval_file, out_dir=out, batch_size=2, progress=False, decoding={"seed": 1})
     assert len(fake_stack) == 4
+
+
+def test_consensus_candidates_are_saved_and_survive_a_resume(
+        eval_file: Path, fake_stack: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import adcraft.models
+
+    out = tmp_path / "ev"
+    load = adcraft.models.load_generator
+    consensus = {"consensus_samples": 2}
+
+    def failing_after_first_batch(spec=None, **kw):
+        generator = load(spec, **kw)
+        complete = generator.complete
+
+        def complete_or_fail(prompts, **settings):
+            if len(fake_stack) == 2:  # the first batch's greedy and sampling calls are done
+                raise KeyboardInterrupt
+            return complete(prompts, **settings)
+
+        generator.complete = complete_or_fail
+        return generator
+
+    monkeypatch.setattr(adcraft.models, "load_generator", failing_after_first_batch)
+    with pytest.raises(KeyboardInterrupt):
+        evaluate_model("echo", eval_file, out_dir=out, batch_size=2, progress=False, decoding=consensus)
+    monkeypatch.setattr(adcraft.models, "load_generator", load)
+    evaluate_model("echo", eval_file, out_dir=out, batch_size=2, progress=False, decoding=consensus)
+    assert len(fake_stack) == 4  # the first batch came from the partial file
+    saved = json.loads((out / "evaluation.json").read_text(encoding="utf-8"))
+    for row in saved["rows"]:
+        output = row["outputs"][0]
+        assert output["candidates"] == [row["reference"]] * 3  # greedy + 2 samples, as compared
+    plain = evaluate_model("echo", eval_file, batch_size=2, progress=False)
+    assert "candidates" not in plain["rows"][0]["outputs"][0]

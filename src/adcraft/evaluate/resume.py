@@ -25,11 +25,13 @@ def cache_key(model: str | None, decoding: dict, batch_size: int, rows_fingerpri
 
 
 class CompletionCache:
-    """Completions of finished batches (row index -> text), read from and appended to one file."""
+    """Completions of finished batches (row index -> text, and its consensus candidates), read from
+    and appended to one file."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.done: dict[int, str] = {}
+        self.candidates: dict[int, list[str]] = {}
         if path is not None and path.is_file():
             for line in path.read_text(encoding="utf-8").split("\n"):
                 try:
@@ -37,20 +39,25 @@ class CompletionCache:
                 except json.JSONDecodeError:
                     continue  # an empty line, or the last one cut short by a kill
                 self.done.update({int(i): text for i, text in record["rows"]})
+                self.candidates.update({int(i): texts for i, texts in record.get("candidates", [])})
 
-    def get(self, indices: list[int]) -> list[str] | None:
-        """The batch's completions if all of them are finished, else None (the batch is decoded again)."""
+    def get(self, indices: list[int]) -> tuple[list[str], list[list[str]]] | None:
+        """The batch's completions and candidates if all of them are finished, else None (the batch
+        is decoded again)."""
         if all(i in self.done for i in indices):
-            return [self.done[i] for i in indices]
+            return [self.done[i] for i in indices], [self.candidates.get(i, []) for i in indices]
         return None
 
-    def add(self, indices: list[int], texts: list[str]) -> None:
+    def add(self, indices: list[int], texts: list[str], candidates: list[list[str]] | None = None) -> None:
+        candidates = candidates or [[] for _ in indices]
         self.done.update(zip(indices, texts, strict=True))
+        self.candidates.update(zip(indices, candidates, strict=True))
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as handle:
-            record = {"rows": list(zip(indices, texts, strict=True))}
+            record = {"rows": list(zip(indices, texts, strict=True)),
+                      "candidates": list(zip(indices, candidates, strict=True))}
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 

@@ -27,6 +27,11 @@ from adcraft.evaluate.resume import CompletionCache, cache_key, clear_partial, o
 # Settings every evaluation starts from, before the model's decoding.json and the caller's overrides:
 # a fixed seed so two runs on the same rows are comparable, and room for the longest ADGEN copy.
 EVAL_DECODING = {"seed": 0, "max_new_tokens": 192}
+# Consensus samples per generate call. For one batch of 8 val briefs, 32 samples each took 220 s in
+# one call, 148 s in two calls of 16 and 182 s in four of 8 (2-core CPU, same run): a call's rows all
+# decode until its longest is done and its caches grow with every row, while each call has its own
+# fixed cost.
+SAMPLES_PER_CALL = 16
 DECODING_OVERRIDES = ("max_new_tokens", "min_new_tokens", "temperature", "top_p", "repetition_penalty",
                       "no_repeat_ngram_size", "do_sample", "num_beams", "seed", "consensus_samples")
 
@@ -85,8 +90,10 @@ def resolve_decoding(model: str | None, overrides: dict | None) -> dict:
 
 
 def generate_outputs(generator, examples: Sequence[Example], decoding: dict, batch_size: int,
-                     advance: Callable[[int], None], cache: CompletionCache | None = None) -> list[str]:
-    """One raw completion per example, in example order; prompts of similar length share a batch.
+                     advance: Callable[[int], None], cache: CompletionCache | None = None,
+                     ) -> tuple[list[str], list[list[str]]]:
+    """One raw completion per example, in example order, and each row's consensus candidates (the
+    compared creative texts, greedy first; empty without consensus). Prompts of similar length share a batch.
 
     Batches already in `cache` (an interrupted earlier run) are not decoded again.
     """
@@ -96,48 +103,63 @@ def generate_outputs(generator, examples: Sequence[Example], decoding: dict, bat
     prompts = [build_prompt(e.brief) for e in examples]
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
     outputs: list[str] = [""] * len(prompts)
+    candidates: list[list[str]] = [[] for _ in prompts]
     for start in range(0, len(order), batch_size):
         batch = order[start:start + batch_size]
-        texts = cache.get(batch)
-        if texts is None:
+        found = cache.get(batch)
+        if found is None:
             extra: dict[str, object] = {}
             languages = {examples[i].brief.language for i in batch}
             if len(languages) == 1 and hasattr(generator, "complete_scored"):
                 # Decode over the output rows the language can use, as generation and training do.
                 extra["language"] = languages.pop()
-            texts = _decode_batch(generator, [prompts[i] for i in batch], [examples[i] for i in batch],
+            found = _decode_batch(generator, [prompts[i] for i in batch], [examples[i] for i in batch],
                                   decoding, extra)
-            cache.add(batch, texts)
-        for i, text in zip(batch, texts, strict=True):
-            outputs[i] = text
+            cache.add(batch, *found)
+        for i, text, row_candidates in zip(batch, *found, strict=True):
+            outputs[i], candidates[i] = text, row_candidates
         advance(len(batch))
-    return outputs
+    return outputs, candidates
 
 
 def _decode_batch(generator, prompts: list[str], examples: Sequence[Example], decoding: dict,
-                  extra: dict) -> list[str]:
-    """One completion per prompt: the decoding's own, or with `consensus_samples: N` the consensus
-    (see `adcraft.evaluate.consensus`) of it and N samples at the decoding's temperature and top-p."""
+                  extra: dict) -> tuple[list[str], list[list[str]]]:
+    """One completion per prompt, and per prompt the candidate texts it was chosen from.
+
+    Without `consensus_samples` it is the decoding's own completion (no candidates). With
+    `consensus_samples: N` it is the consensus (see `adcraft.evaluate.consensus`) of that completion and
+    N samples at the decoding's temperature and top-p, drawn SAMPLES_PER_CALL at a time.
+    """
     settings = {k: v for k, v in decoding.items() if k != "consensus_samples"}
     first = [row[0] if row else "" for row in generator.complete(prompts, n=1, **settings, **extra)]
     samples = int(decoding.get("consensus_samples") or 0)
     if samples < 1:
-        return first
+        return first, [[] for _ in prompts]
     from adcraft.evaluate.consensus import consensus_index
 
-    sampled = generator.complete(prompts, **{**settings, "n": samples, "do_sample": True, "num_beams": 1},
-                                 **extra)
-    chosen = []
+    sampled: list[list[str]] = [[] for _ in prompts]
+    seed = settings.get("seed")
+    for call, start in enumerate(range(0, samples, SAMPLES_PER_CALL)):
+        # Each call draws with its own seed (seed, seed + 1, ...): the same seed would repeat the samples.
+        call_seed = None if seed is None else int(seed) + call
+        drawn = generator.complete(prompts, **{**settings, "n": min(SAMPLES_PER_CALL, samples - start),
+                                               "do_sample": True, "num_beams": 1, "seed": call_seed}, **extra)
+        for row, more in zip(sampled, drawn, strict=True):
+            row.extend(more)
+    chosen, candidates = [], []
     for raw_first, raw_samples, example in zip(first, sampled, examples, strict=True):
         raws = [raw_first, *raw_samples]
         texts = [creative_text(parse_completion(raw, example.brief), example.brief.platform) for raw in raws]
         chosen.append(raws[consensus_index(texts, example.brief.language)])
-    return chosen
+        candidates.append(texts)
+    return chosen, candidates
 
 
 def score_run(label: str, spec: str | None, model_id: str, examples: Sequence[Example],
-              completions: list[str], decoding: dict, seconds: float) -> tuple[dict, list[dict]]:
-    """The run summary (metrics, format and compliance rates) and per-row details."""
+              completions: list[str], decoding: dict, seconds: float,
+              candidates: list[list[str]] | None = None) -> tuple[dict, list[dict]]:
+    """The run summary (metrics, format and compliance rates) and per-row details (with `candidates`,
+    each row's consensus candidates: what its output was chosen from)."""
     from adcraft.compliance import check_creative
 
     rows, hypotheses, within, flagged, blocked = [], [], 0, 0, 0
@@ -160,8 +182,10 @@ def score_run(label: str, spec: str | None, model_id: str, examples: Sequence[Ex
     n = max(len(examples), 1)
     metrics.update({"within_limits": 100.0 * within / n, "flagged": 100.0 * flagged / n,
                     "blocked": 100.0 * blocked / n})
-    for row, scores in zip(rows, row_scores, strict=True):
+    for i, (row, scores) in enumerate(zip(rows, row_scores, strict=True)):
         row["scores"] = scores
+        if candidates and candidates[i]:
+            row["candidates"] = candidates[i]
     run = {"label": label, "model": spec or "default", "model_id": model_id, "decoding": decoding,
            "seconds": round(seconds, 2), "rows_per_second": round(len(examples) / max(seconds, 1e-9), 3),
            "metrics": metrics}
@@ -215,10 +239,10 @@ def evaluate_model(model: str | None, data: str | Path, *, limit: int | None = N
             started = time.perf_counter()
             key = cache_key(spec, decode, batch_size, rows_fingerprint)
             cache = open_cache(None if out_dir is None else Path(out_dir), key)
-            completions = generate_outputs(generator, examples, decode, batch_size,
-                                           lambda k, task=task: bar.advance(task, k), cache)
+            completions, candidates = generate_outputs(generator, examples, decode, batch_size,
+                                                       lambda k, task=task: bar.advance(task, k), cache)
             run, rows = score_run(label, spec, generator.model_id, examples, completions, decode,
-                                  time.perf_counter() - started)
+                                  time.perf_counter() - started, candidates)
             runs.append(run)
             per_run_rows.append(rows)
     result = {
