@@ -92,26 +92,31 @@ def test_cli_evaluate_bad_input_exits_2_and_writes_nothing(eval_file: Path, fake
         assert not out.exists()
 
 
-def test_interrupted_evaluation_resumes_without_decoding_finished_batches(
-        eval_file: Path, fake_stack: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import adcraft.models
+def _interrupted_after(load, fake_stack: list, calls: int):
+    """A load_generator whose generators raise KeyboardInterrupt once `calls` generate calls are logged."""
 
-    out = tmp_path / "ev"
-    load = adcraft.models.load_generator
-
-    def failing_on_second_batch(spec=None, **kw):
+    def load_interrupting(spec=None, **kw):
         generator = load(spec, **kw)
         complete = generator.complete
 
         def complete_or_fail(prompts, **settings):
-            if len(fake_stack) == 1:
+            if len(fake_stack) == calls:
                 raise KeyboardInterrupt
             return complete(prompts, **settings)
 
         generator.complete = complete_or_fail
         return generator
 
-    monkeypatch.setattr(adcraft.models, "load_generator", failing_on_second_batch)
+    return load_interrupting
+
+
+def test_interrupted_evaluation_resumes_without_decoding_finished_batches(
+        eval_file: Path, fake_stack: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import adcraft.models
+
+    out = tmp_path / "ev"
+    load = adcraft.models.load_generator
+    monkeypatch.setattr(adcraft.models, "load_generator", _interrupted_after(load, fake_stack, calls=1))
     with pytest.raises(KeyboardInterrupt):
         evaluate_model("echo", eval_file, out_dir=out, batch_size=2, progress=False)
     assert len(fake_stack) == 1 and not (out / "evaluation.json").exists()
@@ -134,20 +139,8 @@ def test_consensus_candidates_are_saved_and_survive_a_resume(
     out = tmp_path / "ev"
     load = adcraft.models.load_generator
     consensus = {"consensus_samples": 2}
-
-    def failing_after_first_batch(spec=None, **kw):
-        generator = load(spec, **kw)
-        complete = generator.complete
-
-        def complete_or_fail(prompts, **settings):
-            if len(fake_stack) == 2:  # the first batch's greedy and sampling calls are done
-                raise KeyboardInterrupt
-            return complete(prompts, **settings)
-
-        generator.complete = complete_or_fail
-        return generator
-
-    monkeypatch.setattr(adcraft.models, "load_generator", failing_after_first_batch)
+    # interrupted once the first batch's greedy and sampling calls are done
+    monkeypatch.setattr(adcraft.models, "load_generator", _interrupted_after(load, fake_stack, calls=2))
     with pytest.raises(KeyboardInterrupt):
         evaluate_model("echo", eval_file, out_dir=out, batch_size=2, progress=False, decoding=consensus)
     monkeypatch.setattr(adcraft.models, "load_generator", load)
