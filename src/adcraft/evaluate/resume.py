@@ -48,8 +48,7 @@ class CompletionCache:
             return [self.done[i] for i in indices], [self.candidates.get(i, []) for i in indices]
         return None
 
-    def add(self, indices: list[int], texts: list[str], candidates: list[list[str]] | None = None) -> None:
-        candidates = candidates or [[] for _ in indices]
+    def add(self, indices: list[int], texts: list[str], candidates: list[list[str]]) -> None:
         self.done.update(zip(indices, texts, strict=True))
         self.candidates.update(zip(indices, candidates, strict=True))
         if self.path is None:
