@@ -57,11 +57,17 @@ def _interrupt_at(step_to_stop: int):
 
 
 # AdaLoRA: 10 steps put the interruption inside the rank-pruning phase (steps 1..8), where the
-# allocator's smoothed importance scores decide which ranks are masked.
-@pytest.mark.parametrize(("method", "steps", "stop_at"), [("lora", 6, 3), ("adalora", 10, 5)])
-def test_resume_after_ctrl_c_ends_with_the_same_weights(method, steps, stop_at, fast_options, tmp_path):
+# allocator's smoothed importance scores decide which ranks are masked. NEFTune: its noise comes from
+# the same saved generator as dropout's.
+@pytest.mark.parametrize(
+    ("method", "steps", "stop_at", "neftune"),
+    [("lora", 6, 3, 0.0), ("adalora", 10, 5, 0.0), ("lora", 6, 3, 5.0)],
+)
+def test_resume_after_ctrl_c_ends_with_the_same_weights(
+    method, steps, stop_at, neftune, fast_options, tmp_path
+):
     options = fast_options | {"dropout": 0.1, "max_steps": steps, "grad_accum": 2, "batch_size": 2,
-                              "method": method}
+                              "method": method, "neftune_alpha": neftune}
     straight_dir, straight = train(build_config(None, **options | {"out": str(tmp_path / "straight")}))
     assert straight.status == "finished"
 
@@ -79,6 +85,25 @@ def test_resume_after_ctrl_c_ends_with_the_same_weights(method, steps, stop_at, 
         assert torch.equal(a[name], b[name]), name
     assert straight.metrics["history"] == second.metrics["history"]
     assert not (run_dir / "checkpoint").exists()  # finished runs drop their checkpoint
+
+
+def test_neftune_noise_only_while_training_and_within_its_bound(tiny_model_dir):
+    from adcraft.models import load_causal_lm
+    from adcraft.train.methods import add_embedding_noise
+
+    model, _ = load_causal_lm(str(tiny_model_dir))
+    ids = torch.tensor([[5, 6, 7, 8, 9, 10]])
+    embed = model.get_input_embeddings()
+    clean = embed(ids).detach()
+    handle = add_embedding_noise(model, alpha=5.0)
+    bound = 5.0 / (ids.shape[1] * clean.shape[-1]) ** 0.5
+    model.train()
+    noise = embed(ids).detach() - clean
+    assert noise.abs().max() > 0.5 * bound and noise.abs().max() <= bound * (1 + 1e-5)
+    assert not torch.equal(embed(ids), embed(ids))  # fresh noise on every call
+    model.eval()
+    assert torch.equal(embed(ids), clean)  # validation and generation see the clean embeddings
+    handle.remove()
 
 
 def test_early_stopping_fires(fast_options):

@@ -47,6 +47,9 @@ def train(
     lora_alpha: Annotated[int | None, _opt("LoRA alpha", "--lora-alpha")] = None,
     dropout: Annotated[float | None, _opt("LoRA dropout (attention dropout for full)", "--dropout")] = None,
     num_virtual_tokens: Annotated[int | None, _opt("prefix/prompt length", "--num-virtual-tokens")] = None,
+    neftune_alpha: Annotated[
+        float | None, _opt("NEFTune embedding noise alpha (0 = off)", "--neftune-alpha")
+    ] = None,
     eval_steps: Annotated[int | None, _opt("validation loss every N steps", "--eval-steps")] = None,
     patience: Annotated[int | None, _opt("early stop after N evaluations without gain", "--patience")] = None,
     save_steps: Annotated[int | None, _opt("checkpoint every N steps", "--save-steps")] = None,
@@ -96,6 +99,7 @@ def train(
                 lora_alpha=lora_alpha,
                 dropout=dropout,
                 num_virtual_tokens=num_virtual_tokens,
+                neftune_alpha=neftune_alpha,
                 eval_steps=eval_steps,
                 patience=patience,
                 save_steps=save_steps,

@@ -74,6 +74,9 @@ class TrainConfig(BaseModel):
     dropout: float = Field(0.05, ge=0.0, lt=1.0, description="LoRA/AdaLoRA dropout; attention dropout (full)")
     target_modules: str = Field("all-linear", description="LoRA targets: all-linear or comma-separated names")
     num_virtual_tokens: int = Field(16, ge=1, description="prefix / prompt tuning length")
+    neftune_alpha: float = Field(
+        0.0, ge=0, description="NEFTune: noise alpha/sqrt(length x width) on input embeddings; 0 = off"
+    )
 
     # optimisation
     epochs: float = Field(2.0, gt=0)

@@ -10,6 +10,7 @@ layer there only — optionally to the rows of the tokens a creative can contain
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -72,6 +73,20 @@ def wrap_model(model, config: TrainConfig, total_steps: int):
     # Saved in adapter_config.json: how `load_generator` finds the base again.
     peft_model.peft_config["default"].base_model_name_or_path = config.model
     return peft_model
+
+
+def add_embedding_noise(model, alpha: float) -> torch.utils.hooks.RemovableHandle:
+    """NEFTune (Jain et al. 2023): while training, add uniform noise of magnitude alpha/sqrt(L*d) to
+    the input embeddings (L = padded length, d = width), as transformers' `neftune_noise_alpha` does.
+    The noise draws from torch's global generator, which checkpoints save, so --resume stays exact."""
+
+    def noisy(module: nn.Module, inputs, output: torch.Tensor) -> torch.Tensor:
+        if not module.training:
+            return output
+        magnitude = alpha / math.sqrt(output.size(1) * output.size(2))
+        return output + torch.empty_like(output).uniform_(-magnitude, magnitude)
+
+    return model.get_input_embeddings().register_forward_hook(noisy)
 
 
 def causal_lm_of(model) -> nn.Module:

@@ -24,7 +24,7 @@ from adcraft.core.errors import InputError
 from adcraft.train import checkpoint as ckpt
 from adcraft.train.config import TrainConfig
 from adcraft.train.dataset import LengthGroupedOrder, TokenizedExample, collate
-from adcraft.train.methods import LossVocabulary, target_loss
+from adcraft.train.methods import LossVocabulary, add_embedding_noise, target_loss
 
 WARMUP_STEPS_FOR_BASELINE = 5  # the first steps' mean loss is what "exploding" is measured against
 LOG_EVERY = 10  # steps between log lines when there is no progress bar
@@ -99,6 +99,8 @@ class SFTTrainer:
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, lr_lambda(self.total_steps, warmup, config.scheduler)
         )
+        if config.neftune_alpha > 0:
+            add_embedding_noise(model, config.neftune_alpha)
         self._stop_requested = False
         self.log: Callable[[str], None] | None = None  # plain log lines when there is no progress bar
 
