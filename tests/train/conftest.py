@@ -58,6 +58,7 @@ def fast_options(tiny_model_dir: Path, tmp_path: Path, small_data: Path, small_v
         save_steps=2,
         progress=False,
         bf16=False,
+        seeds=1,
         max_length=96,
         dropout=0.0,
         loss_vocab="full",

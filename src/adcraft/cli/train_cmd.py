@@ -57,7 +57,12 @@ def train(
     loss_vocab: Annotated[str | None, _opt("language (default) or full", "--loss-vocab")] = None,
     time_limit: Annotated[float | None, _opt("stop after N minutes", "--time-limit-minutes")] = None,
     seed: Annotated[int | None, _opt("random seed", "--seed")] = None,
-    threads: Annotated[int | None, _opt("CPU threads (default: all cores, 1 if busy)", "--threads")] = None,
+    seeds: Annotated[
+        int | None, _opt("LoRA runs side by side, averaged (default 2; 1 = one run)", "--seeds")
+    ] = None,
+    threads: Annotated[
+        int | None, _opt("CPU threads in all, split among --seeds (default: all cores)", "--threads")
+    ] = None,
     bf16: Annotated[
         bool | None, typer.Option("--bf16/--fp32", help="bfloat16 autocast", show_default=False)
     ] = None,
@@ -75,7 +80,7 @@ def train(
                 resume,
                 base_model=model,
                 progress=progress,
-                notify=lambda m: err.print(m, style="yellow"),
+                notify=lambda m: err.print(m, style="yellow", soft_wrap=True),
             )
         else:
             flags = dict(
@@ -107,12 +112,14 @@ def train(
                 loss_vocab=loss_vocab,
                 time_limit_minutes=time_limit,
                 seed=seed,
+                seeds=seeds,
                 threads=threads,
                 bf16=bf16,
                 progress=progress,
             )
             run_dir, result = train_model(
-                build_config(config, **flags), notify=lambda m: err.print(m, style="yellow")
+                build_config(config, **flags),
+                notify=lambda m: err.print(m, style="yellow", soft_wrap=True),
             )
         if result.status == "interrupted":
             raise SystemExit(EXIT_INTERRUPTED)
@@ -123,6 +130,13 @@ def train(
             f"{m['train_seconds'] / 60:.1f} min, {m['tokens_per_second']:.0f} tokens/s, train loss "
             f"{m['train_loss']:.3f}" + (f", best val loss {best:.3f} (step {m['best_step']})" if best else "")
         )
+        if m.get("seeds"):
+            each = ", ".join(
+                f"seed {s['seed']}" + (f" {s['best_val_loss']:.3f}" if s.get("best_val_loss") else "")
+                for s in m["seeds"]
+            )
+            averaged = f"; averaged {best:.3f}" if best else ""
+            console.print(f"averaged {len(m['seeds'])} LoRA runs (val loss {each}{averaged})")
         console.print(f"run folder: {run_dir}  — try `adcraft generate --model {run_dir}`")
 
     guarded(run)

@@ -72,6 +72,22 @@ def make_optimizer(model, config: TrainConfig) -> torch.optim.AdamW:
     return torch.optim.AdamW([g for g in groups if g["params"]], lr=config.lr, betas=(0.9, 0.999))
 
 
+@torch.no_grad()
+def validation_loss(
+    model, val_set: list[TokenizedExample], vocab: LossVocabulary, pad_id: int, config: TrainConfig
+) -> float:
+    """Token-weighted mean loss on the validation creatives (model left in eval mode)."""
+    model.eval()
+    ordered = sorted(val_set, key=lambda e: len(e.input_ids))
+    size = config.batch_size * 2
+    total, count = 0.0, 0
+    for start in range(0, len(ordered), size):
+        loss, n = target_loss(model, collate(ordered[start : start + size], pad_id), vocab, config.bf16)
+        total += loss.item() * n
+        count += n
+    return total / max(1, count)
+
+
 class SFTTrainer:
     def __init__(
         self,
@@ -149,19 +165,8 @@ class SFTTrainer:
                 f"(> {self.config.explode_ratio:g} x the first steps' {baseline:.3g}); {hint}"
             )
 
-    @torch.no_grad()
     def validation_loss(self) -> float:
-        self.model.eval()
-        ordered = sorted(self.val_set, key=lambda e: len(e.input_ids))
-        size = self.config.batch_size * 2
-        total, count = 0.0, 0
-        for start in range(0, len(ordered), size):
-            loss, n = target_loss(
-                self.model, collate(ordered[start : start + size], self.pad_id), self.vocab, self.config.bf16
-            )
-            total += loss.item() * n
-            count += n
-        return total / max(1, count)
+        return validation_loss(self.model, self.val_set, self.vocab, self.pad_id, self.config)
 
     # ---- the loop -------------------------------------------------------------------------
     def run(self, resume: bool = False, progress=None, writer=None) -> TrainResult:

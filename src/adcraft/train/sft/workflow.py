@@ -57,7 +57,8 @@ def load_datasets(config: TrainConfig, notify: Callable[[str], None]) -> tuple[l
                 f"(e.g. {shared[0]}); validation loss will look better than it is"
             )
     elif config.val_fraction > 0 and len(examples) >= 10:
-        train, val = split_by_product(examples, val_fraction=config.val_fraction, seed=config.seed)
+        split_seed = config.seed if config.split_seed is None else config.split_seed
+        train, val = split_by_product(examples, val_fraction=config.val_fraction, seed=split_seed)
     else:
         train, val = list(examples), []
     record = {
@@ -118,6 +119,18 @@ def resolve_run(
     return saved, run_dir, True
 
 
+def tokenized_sets(config: TrainConfig, tokenizer, model, train: list, val: list):
+    """(train token ids, val token ids, the loss vocabulary) for a model and its data."""
+    train_set = tokenize_examples(train, tokenizer, config.max_length)
+    val_set = tokenize_examples(val, tokenizer, config.max_length, "validation data") if val else []
+    vocab_size = model.get_output_embeddings().weight.shape[0]
+    languages = {e.brief.language for e in train + val}
+    vocab = build_loss_vocabulary(
+        config, tokenizer, target_token_ids(train_set + val_set), vocab_size, languages
+    )
+    return train_set, val_set, vocab
+
+
 def run_sft(
     config: TrainConfig | None,
     resume: str | None = None,
@@ -131,7 +144,10 @@ def run_sft(
     must be the one it was started from). Returns the run folder and the result; status
     `interrupted` (Ctrl-C) leaves a checkpoint to resume from."""
     from adcraft.models import load_causal_lm
+    from adcraft.train.seeds import is_seeds_run, run_seeds
 
+    if (resume is None and config is not None and config.seeds > 1) or is_seeds_run(resume):
+        return run_seeds(config, resume, base_model=base_model, progress=progress, notify=notify)
     config, run_dir, resuming = resolve_run(config, resume, base_model, progress)
     train, val, record = load_datasets(config, notify)
     if resuming:
@@ -144,13 +160,7 @@ def run_sft(
     model, tokenizer = load_causal_lm(config.model)
     threads = choose_threads(config.threads)
     torch.set_num_threads(threads)  # after loading: adcraft.models sets all cores when imported
-    train_set = tokenize_examples(train, tokenizer, config.max_length)
-    val_set = tokenize_examples(val, tokenizer, config.max_length, "validation data") if val else []
-    vocab_size = model.get_output_embeddings().weight.shape[0]
-    languages = {e.brief.language for e in train + val}
-    vocab = build_loss_vocabulary(
-        config, tokenizer, target_token_ids(train_set + val_set), vocab_size, languages
-    )
+    train_set, val_set, vocab = tokenized_sets(config, tokenizer, model, train, val)
     torch.manual_seed(config.seed)  # adapter initialisation
     model = wrap_model(model, config, count_total_steps(config, len(train_set)))
     final_bytes = ckpt.checkpoint_bytes(model) // 2 + (_GB if config.method == "full" else 0)
