@@ -42,6 +42,7 @@ def test_two_seeds_train_apart_and_average_exactly(fast_options):
     for folder in seeds:
         assert json.loads((folder / "metrics.json").read_text())["status"] == "finished"
         assert not (folder / "checkpoint").exists()
+        assert not (folder / "tokenizer.json").exists()  # one copy, in the run folder
     first, second, averaged = _updates(seeds[0]), _updates(seeds[1]), _updates(run_dir)
     assert averaged.keys() == first.keys() == second.keys()
     name = next(iter(first))
@@ -56,6 +57,7 @@ def test_two_seeds_train_apart_and_average_exactly(fast_options):
     assert saved.seeds == 2 and (run_dir / "decoding.json").is_file()
     outputs = load_generator(str(run_dir)).complete(["商品：裙"], n=1, max_new_tokens=4, do_sample=False)
     assert isinstance(outputs[0][0], str)  # the run folder works as --model
+    assert load_generator(str(seeds[1])).complete(["商品：裙"], n=1, max_new_tokens=2, do_sample=False)
 
 
 def test_resume_finishes_an_interrupted_seed_and_averages_the_same(fast_options, tmp_path):

@@ -35,6 +35,8 @@ from adcraft.train.config import CONFIG_FILE, TrainConfig, load_run_config
 from adcraft.train.sft.trainer import TrainResult, validation_loss
 
 SEED_DIR = "seed-{}"
+# Gemma's converted tokenizer is ~270 MB; each seed folder would otherwise keep its own copy.
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json")
 
 
 def is_seeds_run(folder: str | Path | None) -> bool:
@@ -267,4 +269,7 @@ def _average(config: TrainConfig, run_dir: Path, notify) -> TrainResult:
     }
     decoding = json.loads((folders[0] / DECODING_FILE).read_text(encoding="utf-8"))
     save_run(run_dir, model, tokenizer, decoding, TrainResult(metrics["status"], metrics))
+    for folder in folders:  # the run folder has the tokenizer; a seed folder then loads the base's
+        for name in TOKENIZER_FILES:
+            (folder / name).unlink(missing_ok=True)
     return TrainResult(metrics["status"], metrics)
