@@ -34,10 +34,15 @@ def _seed_options(fast_options: dict) -> dict:
 
 
 def test_two_seeds_train_apart_and_average_exactly(fast_options):
+    from test_bad_input import _cli, _flags  # the CLI as a user runs it; --progress: a bar per seed
+
     from adcraft.models import load_generator
 
-    run_dir, result = train(build_config(None, **_seed_options(fast_options)))
-    assert result.status == "finished"
+    options = _seed_options(fast_options) | {"progress": True}
+    result = _cli("train", *_flags(options))
+    assert result.exit_code == 0, result.output
+    assert "averaged 2 LoRA runs (val loss seed 0 " in result.output
+    run_dir = Path(options["out"])
     seeds = [run_dir / "seed-0", run_dir / "seed-1"]
     for folder in seeds:
         assert json.loads((folder / "metrics.json").read_text())["status"] == "finished"

@@ -110,7 +110,7 @@ def run_seeds(
     if "interrupted" in statuses.values():
         notify(f"interrupted; checkpoints saved — continue with `adcraft train --resume {run_dir}`")
         return run_dir, TrainResult("interrupted", {"steps": None})
-    result = _average(config, run_dir, notify)
+    result = _average(config, run_dir)
     return run_dir, result
 
 
@@ -218,7 +218,7 @@ class _Bars:
             self.progress.stop()
 
 
-def _average(config: TrainConfig, run_dir: Path, notify) -> TrainResult:
+def _average(config: TrainConfig, run_dir: Path) -> TrainResult:
     """Average the finished seeds into run_dir (adapter, tokenizer, decoding, metrics)."""
     from peft import PeftModel
 
