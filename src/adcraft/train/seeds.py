@@ -33,6 +33,18 @@ from adcraft.core.errors import InputError
 from adcraft.train import checkpoint as ckpt
 from adcraft.train.config import CONFIG_FILE, TrainConfig, load_run_config
 from adcraft.train.sft.trainer import TrainResult, validation_loss
+from adcraft.train.sft.workflow import (
+    DECODING_FILE,
+    FINGERPRINT_FILE,
+    METRICS_FILE,
+    _write_atomic,
+    choose_threads,
+    load_datasets,
+    resolve_run,
+    save_run,
+    saved_config_for_resume,
+    tokenized_sets,
+)
 
 SEED_DIR = "seed-{}"
 # Gemma's converted tokenizer is ~270 MB; each seed folder would otherwise keep its own copy.
@@ -67,15 +79,6 @@ def run_seeds(
     notify: Callable[[str], None],
 ) -> tuple[Path, TrainResult]:
     """Train (or resume) every seed in its own process, then average them into the run folder."""
-    from adcraft.train.sft.workflow import (
-        FINGERPRINT_FILE,
-        METRICS_FILE,
-        _write_atomic,
-        choose_threads,
-        load_datasets,
-        resolve_run,
-    )
-
     if resume is None:
         config, run_dir, _ = resolve_run(config, None, None, None)
         _, _, record = load_datasets(config, notify)  # bad data fails here, before any folder exists
@@ -84,12 +87,7 @@ def run_seeds(
         _write_atomic(run_dir / FINGERPRINT_FILE, json.dumps(record, indent=1, ensure_ascii=False))
     else:
         run_dir = Path(resume)
-        config = load_run_config(run_dir)
-        if base_model is not None and base_model != config.model:
-            raise InputError(
-                f"resume folder {run_dir} was trained from base model {config.model!r}, not "
-                f"{base_model!r}; resume without --model or start a new run"
-            )
+        config = saved_config_for_resume(run_dir, base_model)
         if (run_dir / METRICS_FILE).is_file():
             raise InputError(
                 f"{run_dir} has already finished; nothing to resume — start a new run with --out"
@@ -115,12 +113,12 @@ def run_seeds(
 
 
 def _finished(folder: Path) -> bool:
-    return (folder / "metrics.json").is_file() and not ckpt.has_checkpoint(folder)
+    return (folder / METRICS_FILE).is_file() and not ckpt.has_checkpoint(folder)
 
 
 def _train_one(index: int, config_data: dict | None, resume: str | None, messages) -> None:
     """One seed, in its own process; every outcome goes back to the parent as a message."""
-    from adcraft.train.sft.workflow import run_sft
+    from adcraft.train.sft.workflow import run_sft  # which imports this module
 
     try:
         config = TrainConfig.model_validate(config_data) if config_data is not None else None
@@ -223,10 +221,8 @@ def _average(config: TrainConfig, run_dir: Path) -> TrainResult:
     from peft import PeftModel
 
     from adcraft.models import load_causal_lm
-    from adcraft.train.sft.workflow import DECODING_FILE, load_datasets, save_run, tokenized_sets
-
     folders = [run_dir / SEED_DIR.format(k) for k in range(config.seeds)]
-    seed_metrics = [json.loads((f / "metrics.json").read_text(encoding="utf-8")) for f in folders]
+    seed_metrics = [json.loads((f / METRICS_FILE).read_text(encoding="utf-8")) for f in folders]
     base, tokenizer = load_causal_lm(config.model)
     model = PeftModel.from_pretrained(base, str(folders[0]), adapter_name=folders[0].name)
     for folder in folders[1:]:

@@ -82,6 +82,17 @@ def choose_threads(requested: int) -> int:
     return 1 if os.getloadavg()[0] > cores else cores
 
 
+def saved_config_for_resume(run_dir: Path, base_model: str | None) -> TrainConfig:
+    """The config a run was started with; `base_model`, if given, must be the one it used."""
+    saved = load_run_config(run_dir)
+    if base_model is not None and base_model != saved.model:
+        raise InputError(
+            f"resume folder {run_dir} was trained from base model {saved.model!r}, not "
+            f"{base_model!r}; resume without --model or start a new run"
+        )
+    return saved
+
+
 def resolve_run(
     config: TrainConfig | None, resume: str | None, base_model: str | None, progress: bool | None
 ) -> tuple[TrainConfig, Path, bool]:
@@ -101,12 +112,7 @@ def resolve_run(
     run_dir = Path(resume)
     if not run_dir.is_dir():
         raise InputError(f"resume folder {run_dir} does not exist; pass the run folder of an earlier run")
-    saved = load_run_config(run_dir)
-    if base_model is not None and base_model != saved.model:
-        raise InputError(
-            f"resume folder {run_dir} was trained from base model {saved.model!r}, not "
-            f"{base_model!r}; resume without --model or start a new run"
-        )
+    saved = saved_config_for_resume(run_dir, base_model)
     if not ckpt.has_checkpoint(run_dir):
         done = (run_dir / METRICS_FILE).is_file()
         raise InputError(
