@@ -105,5 +105,5 @@ def test_seeds_are_for_lora(fast_options):
     with pytest.raises(InputError, match="--seeds 2 averages LoRA adapters; train method prefix with"):
         build_config(None, **fast_options | {"method": "prefix", "seeds": 2})
     options = {k: v for k, v in fast_options.items() if k != "seeds"}
-    assert build_config(None, **options | {"method": "prefix"}).seeds == 1  # the default steps aside
-    assert build_config(None, **options).seeds == 2  # the recipe
+    assert build_config(None, **options | {"method": "prefix"}).seeds == 1
+    assert build_config(None, **options).seeds == 1  # the recipe: one run

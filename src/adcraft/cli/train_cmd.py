@@ -58,7 +58,7 @@ def train(
     time_limit: Annotated[float | None, _opt("stop after N minutes", "--time-limit-minutes")] = None,
     seed: Annotated[int | None, _opt("random seed", "--seed")] = None,
     seeds: Annotated[
-        int | None, _opt("LoRA runs side by side, averaged (default 2; 1 = one run)", "--seeds")
+        int | None, _opt("LoRA runs side by side, averaged (default 1)", "--seeds")
     ] = None,
     threads: Annotated[
         int | None, _opt("CPU threads in all, split among --seeds (default: all cores)", "--threads")

@@ -94,10 +94,11 @@ class TrainConfig(BaseModel):
         "language", description="softmax over the whole vocabulary, or the tokens a creative may contain"
     )
     seed: int = 0
-    # The recipe trains 2 LoRA runs (seeds seed, seed+1) side by side, one core each, and averages
-    # them (adcraft.train.seeds). Measured on the ADGEN val sample: val loss 3.38 for each seed alone,
-    # 3.32-3.33 for two averaged, 3.31 for three (see README, "Measured").
-    seeds: int = Field(2, ge=1, le=8, description="LoRA runs with seeds seed, seed+1, ... averaged into one")
+    # --seeds 2 trains 2 LoRA runs (seeds seed, seed+1) side by side, one core each, and averages them
+    # (adcraft.train.seeds). On the ADGEN val sample it lowers the val loss (3.38 each -> 3.32) in the
+    # same wall time, but the averaged recipe run scored 7.82 / 24.57 (BLEU-4 / ROUGE-L, consensus 16)
+    # against the single run's 8.27 / 24.97, so one run stays the default (README, "Measured").
+    seeds: int = Field(1, ge=1, le=8, description="LoRA runs with seeds seed, seed+1, ... averaged into one")
     split_seed: int | None = Field(None, description="seed of the train/val product split; default: seed")
     threads: int = Field(
         0, ge=0, description="CPU threads in all (split among seeds); 0 = all cores, or 1 if busy"
@@ -131,13 +132,11 @@ class TrainConfig(BaseModel):
 
     @model_validator(mode="after")
     def _seeds_need_lora(self) -> TrainConfig:
-        """Averaging is for LoRA adapters. Other methods train one run, unless --seeds was asked for."""
+        """Averaging is for LoRA adapters."""
         if self.seeds > 1 and self.method != "lora":
-            if "seeds" in self.model_fields_set:
-                raise ValueError(
-                    f"--seeds {self.seeds} averages LoRA adapters; train method {self.method} with --seeds 1"
-                )
-            self.seeds = 1
+            raise ValueError(
+                f"--seeds {self.seeds} averages LoRA adapters; train method {self.method} with --seeds 1"
+            )
         return self
 
     def lora_targets(self) -> str | list[str]:
