@@ -139,6 +139,10 @@ class TrainConfig(BaseModel):
             )
         return self
 
+    def product_split_seed(self) -> int:
+        """The seed of the train/val product split: split_seed, else seed."""
+        return self.seed if self.split_seed is None else self.split_seed
+
     def lora_targets(self) -> str | list[str]:
         if self.target_modules == "all-linear":
             return "all-linear"

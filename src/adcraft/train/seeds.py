@@ -62,7 +62,7 @@ def seed_config(config: TrainConfig, index: int, run_dir: Path, threads: int) ->
     """The config of seed run `index`: its own seed, the parent's product split, one folder."""
     return config.model_copy(update={
         "seed": config.seed + index,
-        "split_seed": config.seed if config.split_seed is None else config.split_seed,
+        "split_seed": config.product_split_seed(),
         "seeds": 1,
         "out": str(run_dir / SEED_DIR.format(index)),
         "threads": threads,

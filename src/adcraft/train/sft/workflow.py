@@ -57,8 +57,9 @@ def load_datasets(config: TrainConfig, notify: Callable[[str], None]) -> tuple[l
                 f"(e.g. {shared[0]}); validation loss will look better than it is"
             )
     elif config.val_fraction > 0 and len(examples) >= 10:
-        split_seed = config.seed if config.split_seed is None else config.split_seed
-        train, val = split_by_product(examples, val_fraction=config.val_fraction, seed=split_seed)
+        train, val = split_by_product(
+            examples, val_fraction=config.val_fraction, seed=config.product_split_seed()
+        )
     else:
         train, val = list(examples), []
     record = {
