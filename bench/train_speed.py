@@ -1,9 +1,10 @@
 """Training throughput: adcraft's loop vs Hugging Face `Trainer`, same model, LoRA config and data.
 
 Both train the same LoRA (r, alpha, targets) on the same examples (prompt + creative + eos, loss on
-the creative only), batch size, learning-rate schedule and bf16 autocast, in this one process. The
-difference is what adcraft does about Gemma's 262,144-token output layer (logits only at positions
-that carry loss, softmax over the tokens a creative may contain) and length-grouped batches.
+the creative only), batch size, learning-rate schedule and precision (bf16 autocast only where this
+CPU runs it faster than fp32, as `adcraft train` decides), in this one process. The difference is
+what adcraft does about Gemma's 262,144-token output layer (logits only at positions that carry loss,
+softmax over the tokens a creative may contain) and length-grouped batches.
 
     .venv/bin/python bench/train_speed.py [--model gemma-3-270m] [--rows 64] [--steps 6]
 
@@ -99,9 +100,12 @@ def main() -> None:
     torch.set_num_threads(choose_threads(args.threads))
 
     from adcraft.train import build_config
+    from adcraft.train.precision import resolve_precision
 
     config = build_config(None, model=args.model, data=args.data, max_steps=args.steps, progress=False,
                           warmup_ratio=0.0, batch_size=args.batch_size)
+    # Both loops in the precision `adcraft train` would pick here (bf16 only where this CPU runs it fast).
+    config = resolve_precision(config, lambda line: print(line, file=sys.stderr))
     examples = _examples(args.data, args.rows)
     ours = adcraft_tokens_per_s(config, examples)
     theirs = trainer_tokens_per_s(config, examples)
@@ -110,6 +114,7 @@ def main() -> None:
         "batch_size": config.batch_size, "steps": args.steps, "rows": len(examples),
         "adcraft_tokens_per_s": round(ours, 1), "hf_trainer_tokens_per_s": round(theirs, 1),
         "ratio": round(ours / theirs, 2), "threads": torch.get_num_threads(),
+        "precision": "bf16" if config.bf16 else "fp32",
     }))
     sys.stdout.flush()
 

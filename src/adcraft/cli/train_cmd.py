@@ -64,7 +64,8 @@ def train(
         int | None, _opt("CPU threads in all, split among --seeds (default: all cores)", "--threads")
     ] = None,
     bf16: Annotated[
-        bool | None, typer.Option("--bf16/--fp32", help="bfloat16 autocast", show_default=False)
+        bool | None,
+        typer.Option("--bf16/--fp32", help="bf16 autocast (default: if faster here)", show_default=False),
     ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="progress bar")] = True,
 ) -> None:

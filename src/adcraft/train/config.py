@@ -89,7 +89,10 @@ class TrainConfig(BaseModel):
     scheduler: Literal["cosine", "linear", "constant"] = "cosine"
     max_grad_norm: float = Field(1.0, gt=0)
     max_length: int = Field(256, ge=8, description="tokens per example (prompt + creative)")
-    bf16: bool = Field(True, description="bfloat16 autocast for matmuls (fp32 master weights)")
+    # None: measured when the run starts (adcraft.train.precision) and saved as true/false with the run.
+    bf16: bool | None = Field(
+        None, description="bfloat16 autocast for matmuls (fp32 master weights); default: if faster here"
+    )
     loss_vocab: Literal["full", "language"] = Field(
         "language", description="softmax over the whole vocabulary, or the tokens a creative may contain"
     )

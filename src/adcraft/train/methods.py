@@ -146,13 +146,13 @@ def build_loss_vocabulary(
 
 
 def target_loss(
-    model, batch: dict[str, torch.Tensor], vocab: LossVocabulary, bf16: bool
+    model, batch: dict[str, torch.Tensor], vocab: LossVocabulary, bf16: bool | None
 ) -> tuple[torch.Tensor, int]:
     """Mean cross-entropy over the creative's tokens, and how many there were."""
     causal_lm = causal_lm_of(model)
     labels = batch["labels"]
     length = labels.shape[1]
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(bf16)):
         with hidden_states_instead_of_logits(causal_lm) as head:
             out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], use_cache=False)
         hidden = out.logits[:, -length:]  # prompt tuning puts its virtual tokens in front

@@ -32,6 +32,7 @@ from typing import Any
 from adcraft.core.errors import InputError
 from adcraft.train import checkpoint as ckpt
 from adcraft.train.config import CONFIG_FILE, TrainConfig, load_run_config
+from adcraft.train.precision import resolve_precision
 from adcraft.train.sft.trainer import TrainResult, validation_loss
 from adcraft.train.sft.workflow import (
     DECODING_FILE,
@@ -82,6 +83,7 @@ def run_seeds(
     if resume is None:
         config, run_dir, _ = resolve_run(config, None, None, None)
         _, _, record = load_datasets(config, notify)  # bad data fails here, before any folder exists
+        config = resolve_precision(config, notify)  # once for all seeds, so they train alike
         run_dir.mkdir(parents=True, exist_ok=True)
         _write_atomic(run_dir / CONFIG_FILE, config.to_yaml())
         _write_atomic(run_dir / FINGERPRINT_FILE, json.dumps(record, indent=1, ensure_ascii=False))

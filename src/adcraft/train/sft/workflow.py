@@ -29,6 +29,7 @@ from adcraft.train import checkpoint as ckpt
 from adcraft.train.config import CONFIG_FILE, TrainConfig, decoding_for_run, load_run_config
 from adcraft.train.dataset import target_token_ids, tokenize_examples
 from adcraft.train.methods import build_loss_vocabulary, wrap_model
+from adcraft.train.precision import resolve_precision
 from adcraft.train.sft.trainer import SFTTrainer, TrainResult, count_total_steps
 
 FINGERPRINT_FILE = "data_fingerprint.json"
@@ -167,6 +168,7 @@ def run_sft(
     model, tokenizer = load_causal_lm(config.model)
     threads = choose_threads(config.threads)
     torch.set_num_threads(threads)  # after loading: adcraft.models sets all cores when imported
+    config = resolve_precision(config, notify)  # before the config is saved: resume keeps it
     train_set, val_set, vocab = tokenized_sets(config, tokenizer, model, train, val)
     torch.manual_seed(config.seed)  # adapter initialisation
     model = wrap_model(model, config, count_total_steps(config, len(train_set)))
@@ -186,7 +188,7 @@ def run_sft(
             f"`adcraft train --resume {run_dir}`"
         )
         return run_dir, result
-    result.metrics.update({"threads": threads})
+    result.metrics.update({"threads": threads, "precision": "bf16" if config.bf16 else "fp32"})
     result.metrics.update(
         {"method": config.method, "base_model": config.model, "loss_vocab_size": len(vocab)}
     )
