@@ -2,9 +2,9 @@
 
 bfloat16 autocast is what makes training fast on CPUs with native bf16 (AVX512-BF16, AMX): the
 recipe's 25-minute run was measured on one. On a CPU without it (AVX2 only, e.g. AMD EPYC Zen 3)
-oneDNN emulates bf16: the probe below took 29x (one thread) to 47x (two threads) the time of fp32,
-and `adcraft train --seeds 2` in bf16 trained at 3.5 tokens/s per seed (fp32 there: ~90 with one
-thread, ~130 with two). The probe times a layer of the model's shape in both and keeps bf16 only
+oneDNN emulates bf16: the probe below takes 30-50x the time of fp32 there, and `adcraft train
+--seeds 2` in bf16 trained at 3.5 tokens/s per seed (fp32 there: ~90 tokens/s with one thread, 140
+with two). The probe times a layer of the model's shape in both and keeps bf16 only
 where it is clearly faster. The chosen value is saved in the run's config, so `--resume` continues
 with the same precision without probing again.
 """
