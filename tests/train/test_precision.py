@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
+from test_bad_input import _cli, _flags  # the CLI as a user runs it
 
-from adcraft.cli.main import app
 from adcraft.train import build_config, precision, train
 from adcraft.train.config import CONFIG_FILE
 
@@ -39,19 +38,12 @@ def test_unset_precision_is_measured_saved_and_reported(fast_options, monkeypatc
         monkeypatch.setattr(precision, "matmul_seconds", lambda s=bf16_seconds: (1.0, s))
         out = Path(fast_options["out"] + f"-{expected}")
         options = {k: v for k, v in fast_options.items() if k != "bf16"} | {"out": str(out), "max_steps": 2}
-        args = ["train"] + [a for k, v in options.items() for a in _flag(k, v)]
-        result = CliRunner().invoke(app, args)
+        result = _cli("train", *_flags(options))
         assert result.exit_code == 0, result.output
         assert ("precision: bf16 autocast" if expected else "precision: fp32") in result.output
         assert _saved_bf16(out) is expected
         metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
         assert metrics["precision"] == ("bf16" if expected else "fp32")
-
-
-def _flag(key: str, value: object) -> list[str]:
-    if key == "progress":
-        return ["--progress" if value else "--no-progress"]
-    return ["--" + key.replace("_", "-"), str(value)]
 
 
 @pytest.mark.parametrize("flag", ["--bf16", "--fp32"])
@@ -61,8 +53,7 @@ def test_a_precision_flag_skips_the_probe(fast_options, monkeypatch, flag):
 
     monkeypatch.setattr(precision, "matmul_seconds", no_probe)
     options = {k: v for k, v in fast_options.items() if k != "bf16"} | {"max_steps": 2}
-    args = ["train", flag] + [a for k, v in options.items() for a in _flag(k, v)]
-    result = CliRunner().invoke(app, args)
+    result = _cli("train", flag, *_flags(options))
     assert result.exit_code == 0, result.output
     assert "precision:" not in result.output
     assert _saved_bf16(Path(fast_options["out"])) is (flag == "--bf16")
