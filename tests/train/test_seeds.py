@@ -107,3 +107,32 @@ def test_seeds_are_for_lora(fast_options):
     options = {k: v for k, v in fast_options.items() if k != "seeds"}
     assert build_config(None, **options | {"method": "prefix"}).seeds == 1
     assert build_config(None, **options).seeds == 1  # the recipe: one run
+
+
+def test_sigterm_to_the_parent_stops_every_seed_with_a_checkpoint(fast_options):
+    """`kill PID` (or a container stop) reaches only the parent: it passes the stop on to the seeds,
+    which checkpoint and end, so no seed keeps training on its own."""
+    import subprocess
+    import sys
+    import time
+
+    from test_bad_input import _flags
+
+    from adcraft.cli.train_cmd import EXIT_INTERRUPTED
+
+    options = _seed_options(fast_options) | {"max_steps": 100_000, "save_steps": 2, "eval_steps": 0}
+    run_dir = Path(options["out"])
+    command = [str(Path(sys.executable).parent / "adcraft"), "train", *_flags(options)]
+    parent = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 240
+    while not all((run_dir / f"seed-{k}" / "checkpoint").is_dir() for k in (0, 1)):
+        assert parent.poll() is None and time.monotonic() < deadline, parent.communicate()[0]
+        time.sleep(0.2)
+    parent.send_signal(signal.SIGTERM)
+    output, _ = parent.communicate(timeout=120)  # returns once the parent has joined both seeds
+    assert parent.returncode == EXIT_INTERRUPTED, output
+    assert "stopping: each seed saves a checkpoint" in output and "adcraft train --resume" in output
+    assert "Traceback" not in output and "stopped unexpectedly" not in output
+    for k in (0, 1):  # each seed stopped at a checkpoint, unfinished
+        assert (run_dir / f"seed-{k}" / "checkpoint").is_dir()
+        assert not (run_dir / f"seed-{k}" / "metrics.json").exists()

@@ -48,23 +48,24 @@ def test_loss_falls_on_a_small_fixed_set(fast_options, small_data):
     assert result.metrics["best_val_loss"] < 0.8 * before, (before, result.metrics["best_val_loss"])
 
 
-def _interrupt_at(step_to_stop: int):
+def _interrupt_at(step_to_stop: int, signum: int = signal.SIGINT):
     def on_step(step: int, loss: float) -> None:
         if step == step_to_stop:
-            os.kill(os.getpid(), signal.SIGINT)  # the real Ctrl-C path
+            os.kill(os.getpid(), signum)  # the real Ctrl-C (or `kill`) path
 
     return on_step
 
 
 # AdaLoRA: 10 steps put the interruption inside the rank-pruning phase (steps 1..8), where the
 # allocator's smoothed importance scores decide which ranks are masked. NEFTune: its noise comes from
-# the same saved generator as dropout's.
+# the same saved generator as dropout's. SIGTERM (a `kill`, a container stop) stops like Ctrl-C.
 @pytest.mark.parametrize(
-    ("method", "steps", "stop_at", "neftune"),
-    [("lora", 6, 3, 0.0), ("adalora", 10, 5, 0.0), ("lora", 6, 3, 5.0)],
+    ("method", "steps", "stop_at", "neftune", "signum"),
+    [("lora", 6, 3, 0.0, signal.SIGINT), ("adalora", 10, 5, 0.0, signal.SIGINT),
+     ("lora", 6, 3, 5.0, signal.SIGINT), ("lora", 6, 3, 0.0, signal.SIGTERM)],
 )
 def test_resume_after_ctrl_c_ends_with_the_same_weights(
-    method, steps, stop_at, neftune, fast_options, tmp_path
+    method, steps, stop_at, neftune, signum, fast_options, tmp_path
 ):
     options = fast_options | {"dropout": 0.1, "max_steps": steps, "grad_accum": 2, "batch_size": 2,
                               "method": method, "neftune_alpha": neftune}
@@ -72,10 +73,12 @@ def test_resume_after_ctrl_c_ends_with_the_same_weights(
     assert straight.status == "finished"
 
     split = options | {"out": str(tmp_path / "split")}
-    run_dir, first = train(build_config(None, **split), on_step=_interrupt_at(stop_at))
+    term_handler = signal.getsignal(signal.SIGTERM)
+    run_dir, first = train(build_config(None, **split), on_step=_interrupt_at(stop_at, signum))
     assert first.status == "interrupted" and first.metrics["steps"] == stop_at
     assert (run_dir / "checkpoint").is_dir() and not (run_dir / "adapter_model.safetensors").exists()
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
+    assert signal.getsignal(signal.SIGTERM) is term_handler
 
     run_dir, second = train(None, resume=str(run_dir))
     assert second.status == "finished" and second.metrics["steps"] == steps

@@ -122,6 +122,7 @@ def _train_one(index: int, config_data: dict | None, resume: str | None, message
     """One seed, in its own process; every outcome goes back to the parent as a message."""
     from adcraft.train.sft.workflow import run_sft  # which imports this module
 
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # until the trainer takes over: as Ctrl-C
     try:
         config = TrainConfig.model_validate(config_data) if config_data is not None else None
         _, result = run_sft(
@@ -131,7 +132,7 @@ def _train_one(index: int, config_data: dict | None, resume: str | None, message
             on_step=lambda step, loss: messages.put(("step", index, step, loss)),
         )
         messages.put(("done", index, result.status))
-    except KeyboardInterrupt:  # Ctrl-C before the trainer took over the signal
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM before the trainer took over the signal
         messages.put(("done", index, "interrupted"))
     except BaseException as exc:  # noqa: BLE001 — reported by the parent, one message
         messages.put(("error", index, str(exc), isinstance(exc, InputError)))
@@ -141,7 +142,8 @@ def _train_in_parallel(
     jobs: dict[int, tuple[dict | None, str | None]], config: TrainConfig, show_bars: bool, notify
 ) -> dict[int, str]:
     """Run the jobs in spawned processes; returns each seed's status. A failing seed stops the others
-    (they save a checkpoint) and its message is raised. Ctrl-C reaches every process by itself."""
+    (they save a checkpoint) and its message is raised. Ctrl-C reaches every process by itself; a
+    SIGTERM to this one is passed on to the seeds."""
     context = multiprocessing.get_context("spawn")  # fresh interpreters: torch and fork do not mix
     messages = context.Queue()
     processes = {
@@ -151,6 +153,14 @@ def _train_in_parallel(
     statuses: dict[int, str] = {}
     failure: tuple[str, bool] | None = None
     previous = signal.signal(signal.SIGINT, lambda *_: notify("stopping: each seed saves a checkpoint"))
+
+    def forward_sigterm(*_) -> None:  # unlike Ctrl-C, a `kill` reaches only this process
+        notify("stopping: each seed saves a checkpoint")
+        for process in processes.values():
+            if process.is_alive():
+                os.kill(process.pid, signal.SIGTERM)
+
+    previous_term = signal.signal(signal.SIGTERM, forward_sigterm)
     bars = _Bars(jobs, config, show_bars)
     try:
         for process in processes.values():
@@ -185,6 +195,7 @@ def _train_in_parallel(
     finally:
         bars.close()
         signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, previous_term)
     if failure is not None:
         raise InputError(failure[0]) if failure[1] else RuntimeError(failure[0])
     return statuses

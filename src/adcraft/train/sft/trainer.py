@@ -190,7 +190,7 @@ class SFTTrainer:
             if progress
             else None
         )
-        previous_handler = self._install_sigint()
+        previous_handlers = self._install_stop_handlers()
         started = time.monotonic() - state["elapsed_s"]
         status = "finished"
         try:
@@ -226,7 +226,8 @@ class SFTTrainer:
                 if state["step"] % self.config.save_steps == 0 and state["step"] < self.total_steps:
                     self._save_checkpoint(state, best)
         finally:
-            signal.signal(signal.SIGINT, previous_handler)
+            for signum, handler in previous_handlers.items():
+                signal.signal(signum, handler)
         if self.val_set and (not state["history"] or state["history"][-1]["step"] != state["step"]):
             best, _ = self._evaluate(state, best, writer)
         if best is not None:
@@ -260,16 +261,22 @@ class SFTTrainer:
             setattr(allocator, name, saved[name])
         config.rank_pattern = saved["rank_pattern"]
 
-    def _install_sigint(self):
+    def _install_stop_handlers(self) -> dict:
+        """Ctrl-C and SIGTERM (`kill`, a service or container stop) save a checkpoint and stop; a
+        second one stops at once. Returns the handlers they replaced."""
+
         def request_stop(signum, frame) -> None:
-            if self._stop_requested:  # a second Ctrl-C: stop now
+            if self._stop_requested:
                 raise KeyboardInterrupt
             self._stop_requested = True
 
-        try:
-            return signal.signal(signal.SIGINT, request_stop)
-        except ValueError:  # not the main thread: Ctrl-C is not ours to handle
-            return signal.getsignal(signal.SIGINT)
+        previous = {}
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            try:
+                previous[signum] = signal.signal(signum, request_stop)
+            except ValueError:  # not the main thread: signals are not ours to handle
+                pass
+        return previous
 
     def _status_line(self, state: dict[str, Any], loss: float) -> str:
         rate = state["step"] / max(1e-9, state["elapsed_s"])
