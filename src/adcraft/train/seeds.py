@@ -152,15 +152,20 @@ def _train_in_parallel(
     }
     statuses: dict[int, str] = {}
     failure: tuple[str, bool] | None = None
-    previous = signal.signal(signal.SIGINT, lambda *_: notify("stopping: each seed saves a checkpoint"))
 
-    def forward_sigterm(*_) -> None:  # unlike Ctrl-C, a `kill` reaches only this process
+    def stop_running_seeds() -> None:
+        """Ctrl-C in each seed still running: it saves a checkpoint and ends."""
+        for k, process in processes.items():
+            if k not in statuses and process.is_alive():
+                os.kill(process.pid, signal.SIGINT)
+
+    def on_stop_signal(signum, frame) -> None:
         notify("stopping: each seed saves a checkpoint")
-        for process in processes.values():
-            if process.is_alive():
-                os.kill(process.pid, signal.SIGTERM)
+        if signum == signal.SIGTERM:  # Ctrl-C reaches the seeds by itself; a `kill` reaches only us
+            stop_running_seeds()
 
-    previous_term = signal.signal(signal.SIGTERM, forward_sigterm)
+    previous = signal.signal(signal.SIGINT, on_stop_signal)
+    previous_term = signal.signal(signal.SIGTERM, on_stop_signal)
     bars = _Bars(jobs, config, show_bars)
     try:
         for process in processes.values():
@@ -187,9 +192,7 @@ def _train_in_parallel(
                 statuses[k] = message[2] if kind == "done" else "failed"
                 if kind == "error" and failure is None:
                     failure = (f"seed {config.seed + k}: {message[2]}", message[3])
-                    for other, process in processes.items():  # stop the rest cleanly: they checkpoint
-                        if other not in statuses and process.is_alive():
-                            os.kill(process.pid, signal.SIGINT)
+                    stop_running_seeds()
         for process in processes.values():
             process.join()
     finally:
