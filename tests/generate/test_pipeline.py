@@ -3,6 +3,7 @@ compliance path (a Generator is a protocol: a class that returns fixed text is a
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -98,9 +99,13 @@ def test_blocked_copy_is_rewritten_or_dropped_never_returned() -> None:
 
 
 def test_decoding_json_of_a_run_sets_the_defaults(tmp_path: Path) -> None:
-    (tmp_path / "decoding.json").write_text('{"temperature": 0.3, "top_p": 0.5, "unknown": 1}')
+    decoding = {"temperature": 0.3, "top_p": 0.5, "unknown": 1, "do_sample": False, "max_new_tokens": 160,
+                "repetition_penalty": 1.1}
+    (tmp_path / "decoding.json").write_text(json.dumps(decoding))
     config = GenerationConfig.for_model(str(tmp_path), top_p=0.7)
-    assert (config.temperature, config.top_p) == (0.3, 0.7)
+    assert (config.temperature, config.top_p, config.repetition_penalty) == (0.3, 0.7, 1.1)
+    # The recipe evaluates greedily and long; N variants from the same run are sampled, sized by the platform.
+    assert config.do_sample and config.max_new_tokens is None
 
 
 def test_a_candidate_that_copies_a_prompt_example_is_dropped() -> None:

@@ -47,7 +47,12 @@ class GenerationConfig:
 
     @classmethod
     def for_model(cls, spec: str | None, **overrides: object) -> GenerationConfig:
-        known = {f.name for f in fields(cls)}
+        # A run's decoding.json is the recipe's evaluation decoding: one greedy creative of up to 160
+        # tokens a row. N variants must be sampled, or every variant is the same greedy text and all
+        # but one are dropped as near-duplicates; and the platform's limits size max_new_tokens (160
+        # tokens for a 30-character title is 5x the decoding). So the run's temperature, top-p and
+        # repetition control apply, its do_sample and max_new_tokens do not.
+        known = {f.name for f in fields(cls)} - {"do_sample", "max_new_tokens"}
         values = {k: v for k, v in decoding_defaults(spec).items() if k in known}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
