@@ -137,3 +137,18 @@ def test_beam_search_returns_n_beams_without_scores(tiny) -> None:
     assert all(score is None for _, score in rows[0])  # beams reorder rows: no per-token score
     again = tiny.complete_scored(prompt, n=2, num_beams=3, do_sample=False, max_new_tokens=6, language="zh")
     assert again == rows
+
+
+def test_default_tokenizer_saves_without_a_copy_of_the_gguf(default_model_dir: Path, tmp_path: Path) -> None:
+    """The converted cache and every folder the tokenizer is saved into (run, export) hold tokenizer.json,
+    not the 253 MB GGUF under the name tokenizer.model; the saved tokenizer encodes exactly as before."""
+    from transformers import AutoTokenizer
+
+    assert not (default_model_dir / "tokenizer.model").exists()
+    tokenizer = AutoTokenizer.from_pretrained(default_model_dir)
+    tokenizer.save_pretrained(tmp_path)
+    assert not (tmp_path / "tokenizer.model").exists()
+    assert sum(f.stat().st_size for f in tmp_path.iterdir()) < 40_000_000  # tokenizer.json is ~32 MB
+    reloaded = AutoTokenizer.from_pretrained(tmp_path)
+    text = "简约而不简单的牛仔外套 This tent sleeps four."
+    assert reloaded(text).input_ids == tokenizer(text).input_ids

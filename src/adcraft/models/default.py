@@ -19,8 +19,9 @@ from pathlib import Path
 from adcraft.models.paths import adcraft_home
 
 DEFAULT_MODEL_ID = "gemma-3-270m"
-# v2: the tokenizer is rebuilt as the BPE it is (see _gemma_bpe_tokenizer); a v1 cache is converted again.
-_COMPLETE_MARKER = "adcraft-complete-v2"
+# v2: the tokenizer is rebuilt as the BPE it is (see _gemma_bpe_tokenizer). v3: no copy of the GGUF
+# saved as `tokenizer.model` (see _convert_gguf). An older cache is converted again.
+_COMPLETE_MARKER = "adcraft-complete-v3"
 
 
 def default_model_dir() -> Path:
@@ -70,6 +71,11 @@ def _convert_gguf(out_dir: Path) -> None:
     gguf_path = packaged.assemble()
     tokenizer = AutoTokenizer.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
     tokenizer._tokenizer = _gemma_bpe_tokenizer(tokenizer._tokenizer)
+    # A tokenizer read from a GGUF takes the GGUF itself as its SentencePiece `vocab_file`, and
+    # save_pretrained would copy all 253 MB of it (quantised weights included) as `tokenizer.model`,
+    # which no SentencePiece can read, into this cache and then into every run folder. tokenizer.json
+    # is the whole tokenizer.
+    tokenizer.vocab_file = None
     model = AutoModelForCausalLM.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
     # A GGUF-loaded model carries a quantizer that refuses to save; the weights are already float.
     model.hf_quantizer = None
