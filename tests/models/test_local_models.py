@@ -140,8 +140,8 @@ def test_beam_search_returns_n_beams_without_scores(tiny) -> None:
 
 
 def test_default_tokenizer_saves_without_a_copy_of_the_gguf(default_model_dir: Path, tmp_path: Path) -> None:
-    """The converted cache and every folder the tokenizer is saved into (run, export) hold tokenizer.json,
-    not the 253 MB GGUF under the name tokenizer.model; the saved tokenizer encodes exactly as before."""
+    """The converted cache holds tokenizer.json, not also the 253 MB GGUF under the name tokenizer.model,
+    and a folder the tokenizer is saved into (run, export) gets the same tokenizer, encoding as before."""
     from transformers import AutoTokenizer
 
     assert not (default_model_dir / "tokenizer.model").exists()

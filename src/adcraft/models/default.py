@@ -72,9 +72,8 @@ def _convert_gguf(out_dir: Path) -> None:
     tokenizer = AutoTokenizer.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
     tokenizer._tokenizer = _gemma_bpe_tokenizer(tokenizer._tokenizer)
     # A tokenizer read from a GGUF takes the GGUF itself as its SentencePiece `vocab_file`, and
-    # save_pretrained would copy all 253 MB of it (quantised weights included) as `tokenizer.model`,
-    # which no SentencePiece can read, into this cache and then into every run folder. tokenizer.json
-    # is the whole tokenizer.
+    # save_pretrained would copy all 253 MB of it (quantised weights included) into the cache as
+    # `tokenizer.model`, which no SentencePiece can read. tokenizer.json is the whole tokenizer.
     tokenizer.vocab_file = None
     model = AutoModelForCausalLM.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
     # A GGUF-loaded model carries a quantizer that refuses to save; the weights are already float.

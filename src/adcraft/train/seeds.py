@@ -48,8 +48,7 @@ from adcraft.train.sft.workflow import (
 )
 
 SEED_DIR = "seed-{}"
-# Gemma's tokenizer.json is 32 MB; each seed folder would otherwise keep its own copy (tokenizer.model:
-# the 253 MB GGUF copy that a cache converted before adcraft-complete-v3 still holds).
+# Gemma's tokenizer.json is 32 MB; each seed folder would otherwise keep its own copy.
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json")
 
 
