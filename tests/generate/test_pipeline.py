@@ -115,3 +115,19 @@ def test_a_candidate_that_copies_a_prompt_example_is_dropped() -> None:
     result = generate_creatives(brief, generator, GenerationConfig(oversample=1))
     assert [c.first("text") for c in result.creatives] == ["红色复古帆布鞋，周末出街就穿它"]
     assert any("copies a few-shot example" in reason for _, reason in result.dropped)
+
+
+def test_a_creative_with_a_training_data_placeholder_is_dropped_and_regenerated() -> None:
+    # A model tuned on AdvertiseGen imitates its <UNK> / BRAND placeholders: not ad copy.
+    generator = ScriptedGenerator("来自<美>的牛仔外套，简约百搭", "BRAND的经典牛仔外套，越穿越有味道",
+                                  "白色牛仔外套，清爽简约又百搭")
+    result = generate_creatives(Brief(product="牛仔外套", n_variants=1, seed=1), generator,
+                                GenerationConfig(oversample=1))
+    assert [c.first("text") for c in result.creatives] == ["白色牛仔外套，清爽简约又百搭"]
+    reasons = [reason for _, reason in result.dropped]
+    assert any("'<美>'" in r for r in reasons) and any("'BRAND'" in r for r in reasons)
+    # A brief's own angle brackets are its data, not a placeholder.
+    brief = Brief(product="<X1>跑鞋", n_variants=1, seed=1)
+    generator = ScriptedGenerator("<X1>跑鞋，轻到忘记穿了鞋")
+    result = generate_creatives(brief, generator, GenerationConfig(oversample=0))
+    assert [c.first("text") for c in result.creatives] == ["<X1>跑鞋，轻到忘记穿了鞋"]

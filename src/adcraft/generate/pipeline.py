@@ -11,6 +11,7 @@ creative is never returned.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, fields
 
 from adcraft.core import Brief, Creative, Platform, get_platform
@@ -26,6 +27,11 @@ from adcraft.generate.ranking import (
 from adcraft.models.base import Generator, decoding_defaults
 
 _ROUND_SEED_STEP = 7919  # a derived seed per regeneration round keeps every round reproducible
+# Placeholders of training data: AdvertiseGen writes `<UNK>` for characters it could not encode and
+# `BRAND` for brand names, and a model tuned on it imitates them ("来自<美>的牛仔外套"). Such a
+# creative is not shippable; it is dropped and regenerated like a blocked one.
+# Latin letters around: \b would not part "BRAND" from a following Chinese character.
+_PLACEHOLDER = re.compile(r"<[^<>\n]{0,12}>|(?<![A-Za-z])(?:BRAND|UNK)(?![A-Za-z])")
 
 
 @dataclass
@@ -156,6 +162,17 @@ def _candidate(text: str, logprob: float | None, brief: Brief, platform: Platfor
     return creative, reason
 
 
+def _holds_a_placeholder(creative: Creative, brief: Brief) -> str | None:
+    own = " ".join([brief.product, brief.brand, *(v for _, v in brief.attributes), *brief.must_include,
+                    *brief.examples])
+    for values in creative.fields.values():
+        for value in values:
+            for match in _PLACEHOLDER.finditer(value):
+                if match.group() not in own:  # a brief may really name a product "<X>"
+                    return f"holds a training-data placeholder ({match.group()!r}), not ad copy"
+    return None
+
+
 def _copies_an_example(creative: Creative, examples: list[set[str]], threshold: float) -> str | None:
     grams = char_ngrams(creative.text(" "))
     similarity = max((jaccard(grams, example) for example in examples), default=0.0)
@@ -188,6 +205,8 @@ def generate_creatives(brief: Brief, generator: Generator, config: GenerationCon
         for text, logprob in outputs:
             creative, reason = _candidate(text, logprob, brief, platform, generator.model_id, seed,
                                           pool, checker)
+            if reason is None:
+                reason = _holds_a_placeholder(creative, brief)
             if reason is None:
                 reason = _copies_an_example(creative, examples, config.dedupe_threshold)
             if reason is None:
