@@ -77,3 +77,34 @@ def test_campaign_create_generates_and_checks_on_the_tiny_model(tmp_path: Path, 
     out = json.loads(result.stdout)
     assert out["job"]["status"] == "done" and out["campaign"]["model"] == str(tiny_model_dir)
     assert out["creatives"] and all(c["status"] in ("active", "blocked") for c in out["creatives"])
+
+
+def test_keys_list_and_revoke_lock_a_key_out_of_the_api(client, keys, settings, tmp_path: Path):
+    db = settings.db_url.removeprefix("sqlite:///")
+    acme_key = keys["acme"][1]["X-API-Key"]
+    second = adcraft("keys", "create", "-a", "acme", "--db", db, home=tmp_path).stdout.strip()
+    head = acme_key[: acme_key.index("_", 4)]  # adk_<prefix>: what `keys list` shows
+    listed = adcraft("keys", "list", "-a", "acme", "--db", db, "--json", home=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert [r["key"] for r in rows] == [head, second[: second.index("_", 4)]]
+    assert all(r["revoked"] is None for r in rows) and acme_key not in listed.stdout  # no secrets
+
+    revoked = adcraft("keys", "revoke", head, "--db", db, home=tmp_path)
+    assert revoked.returncode == 0 and f"revoked API key {head}" in revoked.stdout
+    assert client.get("/v1/campaigns", headers={"X-API-Key": acme_key}).status_code == 401
+    assert client.get("/v1/campaigns", headers={"X-API-Key": second}).status_code == 200
+    assert client.get("/v1/campaigns", headers=keys["globex"][1]).status_code == 200
+    rows = json.loads(adcraft("keys", "list", "-a", "acme", "--db", db, "--json", home=tmp_path).stdout)
+    assert rows[0]["revoked"] and rows[1]["revoked"] is None
+
+    # The whole key works as well as its head; a key with the right head and a wrong secret does not.
+    forged = second[: second.index("_", 4) + 1] + "x" * 43
+    bad = [("keys", "revoke", head), ("keys", "revoke", "adk_000000000000"), ("keys", "revoke", forged),
+           ("keys", "list", "-a", "nobody")]
+    for args in bad:
+        result = adcraft(*args, "--db", db, home=tmp_path)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, (args, result.stderr)
+    assert "already revoked" in adcraft("keys", "revoke", head, "--db", db, home=tmp_path).stderr
+    assert client.get("/v1/campaigns", headers={"X-API-Key": second}).status_code == 200
+    assert adcraft("keys", "revoke", second, "--db", db, home=tmp_path).returncode == 0

@@ -1,4 +1,4 @@
-"""`adcraft keys create` and `adcraft campaign create|list|stats`.
+"""`adcraft keys create|list|revoke` and `adcraft campaign create|list|stats`.
 
 These talk to the database directly (`--db`, default $ADCRAFT_DB or ADCRAFT_HOME/adcraft.db), as the
 operator of the deployment, and name the advertiser with `--advertiser`. A running `adcraft serve`
@@ -63,6 +63,46 @@ def keys_create(advertiser: AdvertiserOption, db: DbOption = None) -> None:
             soft_wrap=True,
         )
         print(key)
+
+    guarded(run)
+
+
+def keys_list(advertiser: AdvertiserOption, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """The advertiser's API keys by their public head (adk_<prefix>), with when each was made or revoked."""
+
+    def run() -> None:
+        from adcraft.store import list_api_keys
+        from adcraft.store.keys import KEY_PREFIX
+
+        with _database(db).read() as session:
+            rows = [{"key": f"{KEY_PREFIX}{k.prefix}", "created": k.created_at.isoformat(timespec="seconds"),
+                     "revoked": k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else None}
+                    for k in list_api_keys(session, advertiser)]
+        if as_json:
+            print(json.dumps(rows, indent=1))
+            return
+        table = Table("key", "created (UTC)", "revoked (UTC)", title=f"API keys of {advertiser}")
+        for row in rows:
+            table.add_row(row["key"], row["created"], row["revoked"] or "-")
+        console.print(table)
+
+    guarded(run)
+
+
+def keys_revoke(
+    key: Annotated[str, typer.Argument(help="the key, or its head adk_<prefix> from `adcraft keys list`")],
+    db: DbOption = None,
+) -> None:
+    """Revoke an API key: the API refuses it from then on (a running server within 30 s, its key cache)."""
+
+    def run() -> None:
+        from adcraft.store import revoke_api_key
+        from adcraft.store.keys import KEY_PREFIX
+
+        with _database(db).write() as session:
+            row = revoke_api_key(session, key)
+            head = f"{KEY_PREFIX}{row.prefix}"
+        console.print(f"revoked API key {head}")
 
     guarded(run)
 
@@ -229,6 +269,8 @@ def campaign_stats(
 def register(app: typer.Typer) -> None:
     keys_app = typer.Typer(help="API keys of advertisers.", no_args_is_help=True)
     keys_app.command("create")(keys_create)
+    keys_app.command("list")(keys_list)
+    keys_app.command("revoke")(keys_revoke)
     app.add_typer(keys_app, name="keys")
     campaign_app = typer.Typer(
         help="Campaigns: create (generate + check), list, stats.", no_args_is_help=True

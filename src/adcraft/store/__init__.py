@@ -1,7 +1,7 @@
 """adcraft.store: persistence with SQLAlchemy 2 (SQLite WAL by default, PostgreSQL for shared use)."""
 
 from adcraft.store.db import Database, default_db_url, make_engine, resolve_db_url, upgrade
-from adcraft.store.keys import advertiser_for_key, create_api_key, hash_key
+from adcraft.store.keys import advertiser_for_key, create_api_key, hash_key, list_api_keys, revoke_api_key
 from adcraft.store.models import (
     Advertiser,
     ApiKey,
@@ -27,6 +27,8 @@ __all__ = [
     "GenerationJob",
     "advertiser_for_key",
     "create_api_key",
+    "list_api_keys",
+    "revoke_api_key",
     "default_db_url",
     "hash_key",
     "make_engine",

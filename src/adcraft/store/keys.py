@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adcraft.core import InputError
-from adcraft.store.models import Advertiser, ApiKey
+from adcraft.store.models import Advertiser, ApiKey, utcnow
 
 KEY_PREFIX = "adk_"
 
@@ -64,3 +64,32 @@ def advertiser_for_key(session: Session, raw_key: str) -> Advertiser | None:
     if row is None or not hmac.compare_digest(row.key_hash, hash_key(raw_key)):
         return None
     return session.get(Advertiser, row.advertiser_id)
+
+
+def list_api_keys(session: Session, advertiser_name: str) -> list[ApiKey]:
+    """The advertiser's keys, oldest first, revoked ones included (their secrets are not stored)."""
+    advertiser = session.scalar(select(Advertiser).where(Advertiser.name == advertiser_name.strip()))
+    if advertiser is None:
+        raise InputError(f"no advertiser named {advertiser_name!r}; check the name, or create it "
+                         "with `adcraft keys create --advertiser NAME`")
+    query = select(ApiKey).where(ApiKey.advertiser_id == advertiser.id).order_by(ApiKey.id)
+    return list(session.scalars(query))
+
+
+def revoke_api_key(session: Session, key_or_prefix: str) -> ApiKey:
+    """Revoke a key given whole or by its public head `adk_<prefix>` (as `adcraft keys list` shows it).
+
+    The row stays, with `revoked_at` set, so the key can never be accepted or reissued again.
+    """
+    text = key_or_prefix.strip()
+    prefix = split_key(text) or (text[len(KEY_PREFIX):] if text.startswith(KEY_PREFIX) else text)
+    row = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix)) if prefix else None
+    if row is None or (split_key(text) and not hmac.compare_digest(row.key_hash, hash_key(text))):
+        raise InputError(f"no API key {key_or_prefix!r}; give a key or its head adk_<prefix> "
+                         "from `adcraft keys list --advertiser NAME`")
+    if row.revoked_at is not None:
+        when = f"{row.revoked_at:%Y-%m-%d %H:%M}"
+        raise InputError(f"API key {KEY_PREFIX}{row.prefix} was already revoked at {when} UTC; nothing to do")
+    row.revoked_at = utcnow()
+    session.flush()
+    return row
