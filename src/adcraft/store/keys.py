@@ -82,9 +82,10 @@ def revoke_api_key(session: Session, key_or_prefix: str) -> ApiKey:
     The row stays, with `revoked_at` set, so the key can never be accepted or reissued again.
     """
     text = key_or_prefix.strip()
-    prefix = split_key(text) or (text[len(KEY_PREFIX):] if text.startswith(KEY_PREFIX) else text)
+    whole_key_prefix = split_key(text)
+    prefix = whole_key_prefix or (text[len(KEY_PREFIX):] if text.startswith(KEY_PREFIX) else text)
     row = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix)) if prefix else None
-    if row is None or (split_key(text) and not hmac.compare_digest(row.key_hash, hash_key(text))):
+    if row is None or (whole_key_prefix and not hmac.compare_digest(row.key_hash, hash_key(text))):
         raise InputError(f"no API key {key_or_prefix!r}; give a key or its head adk_<prefix> "
                          "from `adcraft keys list --advertiser NAME`")
     if row.revoked_at is not None:

@@ -49,7 +49,7 @@ from adcraft.train.sft.workflow import (
 
 SEED_DIR = "seed-{}"
 # Gemma's tokenizer.json is 32 MB; each seed folder would otherwise keep its own copy.
-TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json")
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 
 
 def is_seeds_run(folder: str | Path | None) -> bool:
