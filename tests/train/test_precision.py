@@ -76,3 +76,24 @@ def test_resume_keeps_the_saved_precision_without_probing(fast_options, monkeypa
     monkeypatch.setattr(precision, "matmul_seconds", no_probe)
     _, result = train(None, resume=str(run_dir))
     assert result.status == "finished" and result.metrics["precision"] == "bf16"
+
+
+def _cpu_flags() -> set[str]:
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+    except OSError:
+        return set()
+    line = next((line for line in text.splitlines() if line.startswith("flags")), "")
+    return set(line.split(":", 1)[-1].split())
+
+
+def test_the_probe_chooses_bf16_exactly_where_the_cpu_has_it():
+    """Native bf16 (AMX or AVX512-BF16) must win the probe; emulated bf16 (AVX2 only) must lose it.
+    A probe on too few rows timed AMX bf16 at 1.2x fp32 (the weight cast outweighed the matmul), and
+    the recipe trained in fp32 at less than half the speed it could."""
+    flags = _cpu_flags()
+    if not flags:
+        pytest.skip("no /proc/cpuinfo flags to tell native from emulated bf16")
+    native = bool(flags & {"amx_bf16", "avx512_bf16"})
+    fp32_seconds, bf16_seconds = precision.matmul_seconds()
+    assert precision.bf16_pays_off(fp32_seconds, bf16_seconds) == native, (fp32_seconds, bf16_seconds)
