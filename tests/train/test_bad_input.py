@@ -18,7 +18,8 @@ def _cli(*args: str):
     return runner.invoke(app, [str(a) for a in args])
 
 
-_BOOL_FLAGS = {"bf16": ("--bf16", "--fp32"), "progress": ("--progress", "--no-progress")}
+_BOOL_FLAGS = {"bf16": ("--bf16", "--fp32"), "progress": ("--progress", "--no-progress"),
+               "mask_placeholders": ("--mask-placeholders", "--learn-placeholders")}
 
 
 def _flags(options: dict) -> list[str]:

@@ -55,6 +55,11 @@ def train(
     save_steps: Annotated[int | None, _opt("checkpoint every N steps", "--save-steps")] = None,
     val_fraction: Annotated[float | None, _opt("share of products held out", "--val-fraction")] = None,
     loss_vocab: Annotated[str | None, _opt("language (default) or full", "--loss-vocab")] = None,
+    mask_placeholders: Annotated[
+        bool | None,
+        typer.Option("--mask-placeholders/--learn-placeholders", show_default=False,
+                     help="no loss on data placeholders like <UNK>, BRAND (default: learn them)"),
+    ] = None,
     time_limit: Annotated[float | None, _opt("stop after N minutes", "--time-limit-minutes")] = None,
     seed: Annotated[int | None, _opt("random seed", "--seed")] = None,
     seeds: Annotated[
@@ -111,6 +116,7 @@ def train(
                 save_steps=save_steps,
                 val_fraction=val_fraction,
                 loss_vocab=loss_vocab,
+                mask_placeholders=mask_placeholders,
                 time_limit_minutes=time_limit,
                 seed=seed,
                 seeds=seeds,

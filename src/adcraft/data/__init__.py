@@ -7,10 +7,11 @@ check_overlap(train, val)                            # [] -> no product on both 
 fingerprint(examples)                                # sha256 of the normalised examples, in order
 ```
 
-AdvertiseGen's placeholders `<UNK>` and `BRAND` are kept as they are (see `readers`).
+AdvertiseGen's placeholders `<UNK>` and `BRAND` are kept as they are (see `readers`); `PLACEHOLDER`
+matches them and the PII placeholders.
 """
 
-from adcraft.data.examples import Example, ExampleList, Problem, fingerprint
+from adcraft.data.examples import PLACEHOLDER, Example, ExampleList, Problem, fingerprint
 from adcraft.data.loading import load_examples, parse_columns, scrub_example
 from adcraft.data.readers import FORMATS
 from adcraft.data.split import check_overlap, describe_product, split_by_product
@@ -18,6 +19,7 @@ from adcraft.data.stats import length_stats, summarize
 
 __all__ = [
     "FORMATS",
+    "PLACEHOLDER",
     "Example",
     "ExampleList",
     "Problem",

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
 from adcraft.core import Brief, get_platform
+
+# Placeholders in ad data, not ad copy: AdvertiseGen writes `<UNK>` for characters it could not encode
+# and `BRAND` for brand names (in ~40% of its rows), and PII scrubbing writes `<PHONE>`, `<EMAIL>`, ...
+# A model tuned on them imitates them ("来自<美>的牛仔外套"): `adcraft.generate` drops such a creative,
+# and `adcraft train --mask-placeholders` keeps them out of the loss.
+# Latin letters around: \b would not part "BRAND" from a following Chinese character.
+PLACEHOLDER = re.compile(r"<[^<>\n]{0,12}>|(?<![A-Za-z])(?:BRAND|UNK)(?![A-Za-z])")
 
 
 @dataclass

@@ -11,10 +11,10 @@ creative is never returned.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field, fields
 
 from adcraft.core import Brief, Creative, Platform, get_platform
+from adcraft.data import PLACEHOLDER
 from adcraft.generate.fitting import clause_fragments, fill_counts, fit_fields, fit_text
 from adcraft.generate.prompts import PROMPT_VERSION, build_prompt, parse_output, prompt_examples
 from adcraft.generate.ranking import (
@@ -27,11 +27,6 @@ from adcraft.generate.ranking import (
 from adcraft.models.base import Generator, decoding_defaults
 
 _ROUND_SEED_STEP = 7919  # a derived seed per regeneration round keeps every round reproducible
-# Placeholders of training data: AdvertiseGen writes `<UNK>` for characters it could not encode and
-# `BRAND` for brand names, and a model tuned on it imitates them ("来自<美>的牛仔外套"). Such a
-# creative is not shippable; it is dropped and regenerated like a blocked one.
-# Latin letters around: \b would not part "BRAND" from a following Chinese character.
-_PLACEHOLDER = re.compile(r"<[^<>\n]{0,12}>|(?<![A-Za-z])(?:BRAND|UNK)(?![A-Za-z])")
 
 
 @dataclass
@@ -163,11 +158,13 @@ def _candidate(text: str, logprob: float | None, brief: Brief, platform: Platfor
 
 
 def _holds_a_placeholder(creative: Creative, brief: Brief) -> str | None:
+    """Why a creative is not shippable if it holds a training-data placeholder (`adcraft.data.PLACEHOLDER`):
+    it is then dropped and regenerated like a blocked one."""
     own = " ".join([brief.product, brief.brand, *(v for _, v in brief.attributes), *brief.must_include,
                     *brief.examples])
     for values in creative.fields.values():
         for value in values:
-            for match in _PLACEHOLDER.finditer(value):
+            for match in PLACEHOLDER.finditer(value):
                 if match.group() not in own:  # a brief may really name a product "<X>"
                     return f"holds a training-data placeholder ({match.group()!r}), not ad copy"
     return None

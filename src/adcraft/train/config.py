@@ -96,6 +96,9 @@ class TrainConfig(BaseModel):
     loss_vocab: Literal["full", "language"] = Field(
         "language", description="softmax over the whole vocabulary, or the tokens a creative may contain"
     )
+    # AdvertiseGen's `<UNK>` / `BRAND` and the PII scrubber's `<PHONE>`, ... (adcraft.data.PLACEHOLDER):
+    # kept in the input, left out of the loss, so the model does not learn to write them.
+    mask_placeholders: bool = Field(False, description="no loss on data placeholders (<UNK>, BRAND, <PHONE>)")
     seed: int = 0
     # --seeds 2 trains 2 LoRA runs (seeds seed, seed+1) side by side, one core each, and averages them
     # (adcraft.train.seeds). On the ADGEN val sample it lowers the val loss (3.38 each -> 3.32) in the

@@ -2,7 +2,8 @@
 
 Each example becomes `prompt ids + creative ids + eos`, where the prompt is exactly what
 `adcraft.generate` sends at generation time (`build_prompt`, tokenised alone, with BOS) and the
-creative is `format_target`; only the creative's tokens (and eos) carry loss.
+creative is `format_target`; only the creative's tokens (and eos) carry loss, less (with
+`mask_placeholders`) the tokens that overlap a data placeholder such as `<UNK>` or `BRAND`.
 
 The order of micro-batches is a pure function of (seed, epoch): a resumed run recomputes it and
 skips the batches it has already done, so it sees the same data in the same order as a run that was
@@ -19,6 +20,7 @@ import torch
 
 from adcraft.core import get_platform
 from adcraft.core.errors import InputError
+from adcraft.data import PLACEHOLDER
 
 IGNORE = -100
 
@@ -34,26 +36,42 @@ def prompt_and_target(example) -> tuple[str, str]:
 class TokenizedExample:
     input_ids: list[int]
     prompt_len: int  # positions before this one carry no loss
+    no_loss: tuple[int, ...] = ()  # positions in the creative that carry no loss either (placeholders)
 
     @property
     def n_target(self) -> int:
         return len(self.input_ids) - self.prompt_len
 
 
+def placeholder_tokens(text: str, offsets: list[tuple[int, int]]) -> list[int]:
+    """Indices of the tokens (by their character offsets in `text`) that overlap a data placeholder."""
+    spans = [m.span() for m in PLACEHOLDER.finditer(text)]
+    return [i for i, (start, end) in enumerate(offsets)
+            if any(start < span_end and span_start < end for span_start, span_end in spans)]
+
+
 def tokenize_examples(
-    examples, tokenizer, max_length: int, what: str = "training data"
+    examples, tokenizer, max_length: int, what: str = "training data", mask_placeholders: bool = False
 ) -> list[TokenizedExample]:
     """Token ids per example; the creative is cut (never the prompt) to fit max_length."""
+    if mask_placeholders and not getattr(tokenizer, "is_fast", False):
+        raise InputError("--mask-placeholders needs a fast tokenizer (character offsets); "
+                         "use a model with a tokenizer.json, or drop the option")
     eos = tokenizer.eos_token_id
     out = []
     for example in examples:
         prompt, target = prompt_and_target(example)
         prompt_ids = tokenizer(prompt, add_special_tokens=True)["input_ids"]
-        target_ids = tokenizer(target, add_special_tokens=False)["input_ids"] + [eos]
+        encoded = tokenizer(target, add_special_tokens=False, return_offsets_mapping=mask_placeholders)
+        target_ids = encoded["input_ids"] + [eos]
         if len(prompt_ids) >= max_length - 1:
             continue  # nothing left to learn from; counted below
         ids = (prompt_ids + target_ids)[:max_length]
-        out.append(TokenizedExample(ids, len(prompt_ids)))
+        no_loss: tuple[int, ...] = ()
+        if mask_placeholders:
+            masked = placeholder_tokens(target, encoded["offset_mapping"])
+            no_loss = tuple(len(prompt_ids) + i for i in masked if len(prompt_ids) + i < len(ids))
+        out.append(TokenizedExample(ids, len(prompt_ids), no_loss))
     if not out:
         raise InputError(
             f"{what}: no example fits in max_length={max_length} tokens with room for the creative; "
@@ -105,7 +123,7 @@ class LengthGroupedOrder:
 
 
 def collate(examples: list[TokenizedExample], pad_id: int) -> dict[str, torch.Tensor]:
-    """Right-padded ids, attention mask, and labels (IGNORE on prompt and padding)."""
+    """Right-padded ids, attention mask, and labels (IGNORE on prompt, padding and `no_loss`)."""
     width = max(len(e.input_ids) for e in examples)
     ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(examples), width), dtype=torch.long)
@@ -115,4 +133,6 @@ def collate(examples: list[TokenizedExample], pad_id: int) -> dict[str, torch.Te
         ids[row, :n] = torch.tensor(ex.input_ids)
         mask[row, :n] = 1
         labels[row, ex.prompt_len : n] = ids[row, ex.prompt_len : n]
+        if ex.no_loss:
+            labels[row, list(ex.no_loss)] = IGNORE
     return {"input_ids": ids, "attention_mask": mask, "labels": labels}

@@ -129,8 +129,10 @@ def resolve_run(
 
 def tokenized_sets(config: TrainConfig, tokenizer, model, train: list, val: list):
     """(train token ids, val token ids, the loss vocabulary) for a model and its data."""
-    train_set = tokenize_examples(train, tokenizer, config.max_length)
-    val_set = tokenize_examples(val, tokenizer, config.max_length, "validation data") if val else []
+    mask = config.mask_placeholders
+    train_set = tokenize_examples(train, tokenizer, config.max_length, mask_placeholders=mask)
+    val_set = tokenize_examples(val, tokenizer, config.max_length, "validation data",
+                                mask_placeholders=mask) if val else []
     vocab_size = model.get_output_embeddings().weight.shape[0]
     languages = {e.brief.language for e in train + val}
     vocab = build_loss_vocabulary(
