@@ -72,10 +72,10 @@ def keys_list(advertiser: AdvertiserOption, db: DbOption = None, as_json: JsonOp
 
     def run() -> None:
         from adcraft.store import list_api_keys
-        from adcraft.store.keys import KEY_PREFIX
+        from adcraft.store.keys import key_head
 
         with _database(db).read() as session:
-            rows = [{"key": f"{KEY_PREFIX}{k.prefix}", "created": k.created_at.isoformat(timespec="seconds"),
+            rows = [{"key": key_head(k.prefix), "created": k.created_at.isoformat(timespec="seconds"),
                      "revoked": k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else None}
                     for k in list_api_keys(session, advertiser)]
         if as_json:
@@ -97,11 +97,10 @@ def keys_revoke(
 
     def run() -> None:
         from adcraft.store import revoke_api_key
-        from adcraft.store.keys import KEY_PREFIX
+        from adcraft.store.keys import key_head
 
         with _database(db).write() as session:
-            row = revoke_api_key(session, key)
-            head = f"{KEY_PREFIX}{row.prefix}"
+            head = key_head(revoke_api_key(session, key).prefix)
         console.print(f"revoked API key {head}")
 
     guarded(run)

@@ -158,8 +158,8 @@ def _candidate(text: str, logprob: float | None, brief: Brief, platform: Platfor
 
 
 def _holds_a_placeholder(creative: Creative, brief: Brief) -> str | None:
-    """Why a creative is not shippable if it holds a training-data placeholder (`adcraft.data.PLACEHOLDER`):
-    it is then dropped and regenerated like a blocked one."""
+    """Why the creative is not shippable, if it holds a data placeholder (`adcraft.data.PLACEHOLDER`)
+    that the brief does not: such a creative is dropped and regenerated like a blocked one."""
     own = " ".join([brief.product, brief.brand, *(v for _, v in brief.attributes), *brief.must_include,
                     *brief.examples])
     for values in creative.fields.values():

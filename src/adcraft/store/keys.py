@@ -33,11 +33,20 @@ def split_key(raw_key: str) -> str | None:
     return prefix
 
 
+def key_head(prefix: str) -> str:
+    """The public head `adk_<prefix>` of a key: what `adcraft keys list` shows and `revoke` accepts."""
+    return f"{KEY_PREFIX}{prefix}"
+
+
+def _advertiser_named(session: Session, name: str) -> Advertiser | None:
+    return session.scalar(select(Advertiser).where(Advertiser.name == name.strip()))
+
+
 def get_or_create_advertiser(session: Session, name: str) -> Advertiser:
     name = name.strip()
     if not name:
         raise InputError("--advertiser must not be empty; give the advertiser's name")
-    advertiser = session.scalar(select(Advertiser).where(Advertiser.name == name))
+    advertiser = _advertiser_named(session, name)
     if advertiser is None:
         advertiser = Advertiser(name=name)
         session.add(advertiser)
@@ -68,7 +77,7 @@ def advertiser_for_key(session: Session, raw_key: str) -> Advertiser | None:
 
 def list_api_keys(session: Session, advertiser_name: str) -> list[ApiKey]:
     """The advertiser's keys, oldest first, revoked ones included (their secrets are not stored)."""
-    advertiser = session.scalar(select(Advertiser).where(Advertiser.name == advertiser_name.strip()))
+    advertiser = _advertiser_named(session, advertiser_name)
     if advertiser is None:
         raise InputError(f"no advertiser named {advertiser_name!r}; check the name, or create it "
                          "with `adcraft keys create --advertiser NAME`")
@@ -90,7 +99,7 @@ def revoke_api_key(session: Session, key_or_prefix: str) -> ApiKey:
                          "from `adcraft keys list --advertiser NAME`")
     if row.revoked_at is not None:
         when = f"{row.revoked_at:%Y-%m-%d %H:%M}"
-        raise InputError(f"API key {KEY_PREFIX}{row.prefix} was already revoked at {when} UTC; nothing to do")
+        raise InputError(f"API key {key_head(row.prefix)} was already revoked at {when} UTC; nothing to do")
     row.revoked_at = utcnow()
     session.flush()
     return row
