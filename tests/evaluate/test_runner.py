@@ -68,11 +68,12 @@ def test_cli_evaluate_writes_files(eval_file: Path, fake_stack: list, tmp_path: 
 
     out = tmp_path / "ev"
     args = ["evaluate", "--model", "echo", "--compare", "other", "--data", str(eval_file), "--out", str(out),
-            "--greedy", "--max-new-tokens", "64"]
+            "--greedy", "--max-new-tokens", "64", "--epsilon-cutoff", "0.02"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "BLEU-4" in result.stdout and "100.00" in result.stdout
     assert fake_stack[0][2]["do_sample"] is False and fake_stack[0][2]["max_new_tokens"] == 64
+    assert fake_stack[0][2]["epsilon_cutoff"] == 0.02
     assert (out / "evaluation.json").is_file() and (out / "report.html").is_file()
 
 
@@ -85,6 +86,7 @@ def test_cli_evaluate_bad_input_exits_2_and_writes_nothing(eval_file: Path, fake
         (["--data", str(tmp_path / "missing.jsonl")], "not found"),
         (["--data", str(eval_file), "--compare", "broken"], "broken not found"),
         (["--data", str(eval_file), "--limit", "0"], "--limit"),
+        (["--data", str(eval_file), "--epsilon-cutoff", "1.5"], "--epsilon-cutoff must be a probability"),
     ):
         result = runner.invoke(app, ["evaluate", "--model", "echo", "--out", str(out), *args])
         assert result.exit_code == 2, args

@@ -100,10 +100,14 @@ def test_blocked_copy_is_rewritten_or_dropped_never_returned() -> None:
 
 def test_decoding_json_of_a_run_sets_the_defaults(tmp_path: Path) -> None:
     decoding = {"temperature": 0.3, "top_p": 0.5, "unknown": 1, "do_sample": False, "max_new_tokens": 160,
-                "repetition_penalty": 1.1}
+                "repetition_penalty": 1.1, "epsilon_cutoff": 0.02}
     (tmp_path / "decoding.json").write_text(json.dumps(decoding))
     config = GenerationConfig.for_model(str(tmp_path), top_p=0.7)
     assert (config.temperature, config.top_p, config.repetition_penalty) == (0.3, 0.7, 1.1)
+    assert config.epsilon_cutoff == 0.02
+    generator = ScriptedGenerator(*[f"第{i}款：轻盈透气的跑步鞋，款式{i}号" for i in range(4)])
+    generate_creatives(Brief(product="跑鞋", n_variants=2, seed=3), generator, config)
+    assert generator.calls[0]["epsilon_cutoff"] == 0.02  # the run's epsilon sampling reaches the backend
     # The recipe evaluates greedily and long; N variants from the same run are sampled, sized by the platform.
     assert config.do_sample and config.max_new_tokens is None
 

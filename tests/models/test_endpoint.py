@@ -81,6 +81,13 @@ def test_completions_are_grouped_per_prompt_in_order(server: str) -> None:
     assert sent["prompt"] == ["a", "b"]  # one request for every prompt
 
 
+def test_epsilon_sampling_is_refused_by_name_not_dropped(server: str) -> None:
+    generator = load_generator(endpoint=server)
+    with pytest.raises(InputError, match="epsilon sampling .*use top_p"):
+        generator.complete(["a"], epsilon_cutoff=0.02)
+    assert generator.complete(["a"], epsilon_cutoff=0.02, do_sample=False)  # greedy: nothing to cut
+
+
 def test_generate_creatives_over_http(server: str) -> None:
     generator = load_generator("tiny-served", endpoint=server + "/v1")
     result = generate_creatives(Brief(product="跑鞋", platform="taobao_title", n_variants=2, seed=4),

@@ -33,6 +33,17 @@ def test_seeded_sampling_is_reproducible(tiny) -> None:
     assert first != tiny.complete(prompts, n=4, max_new_tokens=8, seed=6)
 
 
+def test_epsilon_cutoff_removes_unlikely_tokens_from_sampling(tiny) -> None:
+    # The tiny random model spreads its probability thinly: at cutoff 0.99 only the top token is left
+    # (Hugging Face keeps at least one), so sampling walks the greedy path; without it, it does not.
+    prompts = ["商品：跑鞋\n文案："]
+    greedy = tiny.complete(prompts, n=1, max_new_tokens=8, do_sample=False, repetition_penalty=1.0)[0][0]
+    cut = tiny.complete(prompts, n=4, max_new_tokens=8, seed=3, repetition_penalty=1.0, epsilon_cutoff=0.99)
+    assert cut == [[greedy] * 4]
+    free = tiny.complete(prompts, n=4, max_new_tokens=8, seed=3, repetition_penalty=1.0, temperature=1.0)
+    assert free[0] != [greedy] * 4
+
+
 def test_restricted_vocabulary_emits_only_language_tokens_or_prompt_tokens(tiny) -> None:
     prompt = "商品：跑鞋\n文案："
     rows = tiny.complete_scored([prompt], n=4, max_new_tokens=10, seed=1, language="zh")

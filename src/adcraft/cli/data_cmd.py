@@ -136,6 +136,8 @@ def register(app: typer.Typer) -> None:
         min_new_tokens: Annotated[int | None, typer.Option(help="tokens before a creative may end")] = None,
         temperature: Annotated[float | None, typer.Option()] = None,
         top_p: Annotated[float | None, typer.Option()] = None,
+        epsilon_cutoff: Annotated[float | None, typer.Option(
+            help="epsilon sampling: never draw a token under this probability (0 = off)")] = None,
         repetition_penalty: Annotated[float | None, typer.Option()] = None,
         no_repeat_ngram_size: Annotated[int | None, typer.Option()] = None,
         greedy: Annotated[bool | None, typer.Option("--greedy/--sample", help="override do_sample")] = None,
@@ -155,7 +157,7 @@ def register(app: typer.Typer) -> None:
 
             decoding = {
                 "max_new_tokens": max_new_tokens, "min_new_tokens": min_new_tokens,
-                "temperature": temperature, "top_p": top_p,
+                "temperature": temperature, "top_p": top_p, "epsilon_cutoff": epsilon_cutoff,
                 "repetition_penalty": repetition_penalty, "no_repeat_ngram_size": no_repeat_ngram_size,
                 "do_sample": None if greedy is None else not greedy, "num_beams": num_beams, "seed": seed,
                 "consensus_samples": consensus_samples,

@@ -32,8 +32,9 @@ EVAL_DECODING = {"seed": 0, "max_new_tokens": 192}
 # decode until its longest is done and its caches grow with every row, while each call has its own
 # fixed cost.
 SAMPLES_PER_CALL = 16
-DECODING_OVERRIDES = ("max_new_tokens", "min_new_tokens", "temperature", "top_p", "repetition_penalty",
-                      "no_repeat_ngram_size", "do_sample", "num_beams", "seed", "consensus_samples")
+DECODING_OVERRIDES = ("max_new_tokens", "min_new_tokens", "temperature", "top_p", "epsilon_cutoff",
+                      "repetition_penalty", "no_repeat_ngram_size", "do_sample", "num_beams", "seed",
+                      "consensus_samples")
 
 
 def creative_text(fields: dict[str, list[str]], platform_id: str) -> str:
@@ -86,6 +87,9 @@ def resolve_decoding(model: str | None, overrides: dict | None) -> dict:
     for key, least in least_values:
         if key in settings and int(settings[key]) < least:
             raise InputError(f"--{key.replace('_', '-')} must be at least {least}, not {settings[key]}")
+    if not 0 <= float(settings.get("epsilon_cutoff") or 0) < 1:
+        cutoff = settings["epsilon_cutoff"]
+        raise InputError(f"--epsilon-cutoff must be a probability in [0, 1), not {cutoff}")
     return settings
 
 

@@ -35,6 +35,7 @@ class GenerationConfig:
 
     temperature: float = 0.8
     top_p: float = 0.95
+    epsilon_cutoff: float = 0.0  # > 0: epsilon sampling, tokens under this probability are never drawn
     # Hugging Face applies the penalty to the prompt's tokens too; above ~1.1 a small model starts
     # avoiding ordinary words of a long prompt and writes gibberish. n-gram blocking stops loops.
     repetition_penalty: float = 1.05
@@ -137,6 +138,8 @@ def _complete(generator: Generator, prompt: str, count: int, brief: Brief, confi
         seed=seed,
         bad_words=bad_words or None,
     )
+    if config.epsilon_cutoff > 0:  # only then: a backend without epsilon sampling need not know the key
+        options["epsilon_cutoff"] = config.epsilon_cutoff
     if hasattr(generator, "complete_scored"):
         return generator.complete_scored([prompt], language=brief.language, **options)[0]
     return [(text, None) for text in generator.complete([prompt], **options)[0]]

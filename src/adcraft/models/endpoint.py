@@ -70,6 +70,7 @@ class EndpointGenerator(CompletesFromScored):
         min_new_tokens: int = 0,
         temperature: float = 0.8,
         top_p: float = 0.95,
+        epsilon_cutoff: float = 0.0,
         repetition_penalty: float = 1.1,
         no_repeat_ngram_size: int = 0,
         do_sample: bool = True,
@@ -80,6 +81,9 @@ class EndpointGenerator(CompletesFromScored):
     ) -> list[list[tuple[str, float | None]]]:
         if not prompts:
             return []
+        if epsilon_cutoff > 0 and do_sample:
+            raise InputError(f"epsilon sampling (epsilon_cutoff {epsilon_cutoff}) is not part of the OpenAI "
+                             f"API that {self.base} serves; use top_p instead")
         payload: dict = {
             "model": self.served_model,
             "prompt": prompts,

@@ -166,6 +166,7 @@ class HFGenerator(CompletesFromScored):
         min_new_tokens: int = 0,
         temperature: float = 0.8,
         top_p: float = 0.95,
+        epsilon_cutoff: float = 0.0,
         repetition_penalty: float = 1.1,
         no_repeat_ngram_size: int = 0,
         do_sample: bool = True,
@@ -207,6 +208,8 @@ class HFGenerator(CompletesFromScored):
         )
         if do_sample:
             options.update(temperature=temperature, top_p=top_p, top_k=0)
+            if epsilon_cutoff > 0:  # epsilon sampling: drop every token under this probability
+                options.update(epsilon_cutoff=epsilon_cutoff)
         with self._lock, torch.inference_mode():
             if seed is not None:
                 torch.manual_seed(seed)
