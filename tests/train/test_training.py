@@ -143,6 +143,7 @@ def test_every_method_trains_a_step_and_generates(method, fast_options, tiny_mod
     decoding = json.loads((run_dir / "decoding.json").read_text())
     assert decoding["max_new_tokens"] > 0
     assert isinstance(decoding["min_new_tokens"], int)  # "auto" resolved from the training creatives
+    assert decoding["epsilon_cutoff"] > 0 and decoding["consensus_samples"] > 0  # the recipe's consensus
     if method == "full":
         assert (run_dir / "config.json").is_file()
     else:
