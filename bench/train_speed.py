@@ -75,6 +75,7 @@ def trainer_tokens_per_s(config, examples) -> float:
             lr_scheduler_type=config.scheduler, max_grad_norm=config.max_grad_norm, bf16=config.bf16,
             use_cpu=True, save_strategy="no", report_to=[], logging_strategy="no", seed=config.seed,
             remove_unused_columns=False, dataloader_num_workers=0, disable_tqdm=True,
+            label_smoothing_factor=config.label_smoothing,  # the same loss as adcraft's
         )
         trainer = Trainer(model=model, args=args, train_dataset=[{"index": i} for i in range(len(data))],
                           data_collator=collator)

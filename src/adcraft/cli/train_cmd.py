@@ -47,6 +47,9 @@ def train(
     lora_alpha: Annotated[int | None, _opt("LoRA alpha", "--lora-alpha")] = None,
     dropout: Annotated[float | None, _opt("LoRA dropout (attention dropout for full)", "--dropout")] = None,
     num_virtual_tokens: Annotated[int | None, _opt("prefix/prompt length", "--num-virtual-tokens")] = None,
+    label_smoothing: Annotated[
+        float | None, _opt("label smoothing of the training loss (0 = off)", "--label-smoothing")
+    ] = None,
     neftune_alpha: Annotated[
         float | None, _opt("NEFTune embedding noise alpha (0 = off)", "--neftune-alpha")
     ] = None,
@@ -111,6 +114,7 @@ def train(
                 dropout=dropout,
                 num_virtual_tokens=num_virtual_tokens,
                 neftune_alpha=neftune_alpha,
+                label_smoothing=label_smoothing,
                 eval_steps=eval_steps,
                 patience=patience,
                 save_steps=save_steps,

@@ -76,6 +76,12 @@ class TrainConfig(BaseModel):
     dropout: float = Field(0.05, ge=0.0, lt=1.0, description="LoRA/AdaLoRA dropout; attention dropout (full)")
     target_modules: str = Field("all-linear", description="LoRA targets: all-linear or comma-separated names")
     num_virtual_tokens: int = Field(16, ge=1, description="prefix / prompt tuning length")
+    # 0.1 (Szegedy et al. 2016; the Transformer's MT recipe): on the ADGEN val sample the recipe's greedy
+    # scores went from 8.06 / 24.58 to 8.24 / 25.50 (BLEU-4 / ROUGE-L), ROUGE-1 28.65 -> 30.04 (README).
+    # A smoothed target keeps the model from betting everything on the training creatives' exact words.
+    label_smoothing: float = Field(
+        0.1, ge=0.0, lt=1.0, description="share of each target spread over the loss vocabulary; 0 = off"
+    )
     neftune_alpha: float = Field(
         0.0, ge=0, description="NEFTune: noise alpha/sqrt(length x width) on input embeddings; 0 = off"
     )
@@ -192,8 +198,14 @@ def build_config(yaml_path: str | Path | None = None, **flags: Any) -> TrainConf
         raise InputError(_format_error(exc, str(yaml_path) if yaml_path else "flags")) from None
 
 
+# Options added after runs were saved without them, and the value those runs were trained with:
+# a resumed run must go on as it started, not switch to a later default.
+OPTIONS_BEFORE_THEY_EXISTED = {"label_smoothing": 0.0}
+
+
 def load_run_config(run_dir: Path) -> TrainConfig:
     path = run_dir / CONFIG_FILE
     if not path.is_file():
         raise InputError(f"{run_dir} is not an adcraft training run (no {CONFIG_FILE}); pass a run folder")
-    return build_config(path)
+    saved = read_yaml(path)
+    return build_config(path, **{k: v for k, v in OPTIONS_BEFORE_THEY_EXISTED.items() if k not in saved})

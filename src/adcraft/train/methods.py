@@ -146,9 +146,11 @@ def build_loss_vocabulary(
 
 
 def target_loss(
-    model, batch: dict[str, torch.Tensor], vocab: LossVocabulary, bf16: bool | None
+    model, batch: dict[str, torch.Tensor], vocab: LossVocabulary, bf16: bool | None,
+    label_smoothing: float = 0.0,
 ) -> tuple[torch.Tensor, int]:
-    """Mean cross-entropy over the creative's tokens, and how many there were."""
+    """Mean cross-entropy over the creative's tokens, and how many there were. `label_smoothing`
+    spreads that share of each target over the loss vocabulary (training only: validation is plain)."""
     causal_lm = causal_lm_of(model)
     labels = batch["labels"]
     length = labels.shape[1]
@@ -170,4 +172,4 @@ def target_loss(
     softcap = getattr(causal_lm.config, "final_logit_softcapping", None)
     if softcap is not None:
         logits = torch.tanh(logits / softcap) * softcap
-    return F.cross_entropy(logits, targets), int(targets.numel())
+    return F.cross_entropy(logits, targets, label_smoothing=label_smoothing), int(targets.numel())

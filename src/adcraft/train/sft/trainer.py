@@ -136,7 +136,8 @@ class SFTTrainer:
         loss_sum, tokens = 0.0, 0
         for batch in micro:
             inputs = collate(batch, self.pad_id)
-            loss, n = target_loss(self.model, inputs, self.vocab, self.config.bf16)
+            loss, n = target_loss(self.model, inputs, self.vocab, self.config.bf16,
+                                  self.config.label_smoothing)
             self._check_loss(loss.item(), step, state)
             (loss * (n / n_targets)).backward()  # token-weighted mean over the accumulated batches
             loss_sum += loss.item() * n
