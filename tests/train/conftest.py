@@ -63,3 +63,17 @@ def fast_options(tiny_model_dir: Path, tmp_path: Path, small_data: Path, small_v
         dropout=0.0,
         loss_vocab="full",
     )
+
+
+def loss_inputs(config):
+    """(model, the training rows as one batch, the loss vocabulary): what the trainer's loss sees."""
+    from adcraft.models import load_causal_lm
+    from adcraft.train.dataset import collate, target_token_ids, tokenize_examples
+    from adcraft.train.methods import build_loss_vocabulary
+    from adcraft.train.sft.workflow import load_datasets
+
+    rows, _, _ = load_datasets(config, notify=lambda m: None)
+    model, tokenizer = load_causal_lm(config.model)
+    data = tokenize_examples(rows, tokenizer, config.max_length)
+    vocab = build_loss_vocabulary(config, tokenizer, target_token_ids(data), model.config.vocab_size, {"zh"})
+    return model, collate(data, tokenizer.pad_token_id), vocab

@@ -8,6 +8,7 @@ import math
 import pytest
 import torch
 import yaml
+from conftest import loss_inputs
 from test_bad_input import _cli, _flags  # the CLI as a user runs it
 
 from adcraft.core import InputError
@@ -15,24 +16,10 @@ from adcraft.train import build_config
 from adcraft.train.config import CONFIG_FILE, load_run_config
 
 
-def _batch_and_vocab(fast_options):
-    from adcraft.models import load_causal_lm
-    from adcraft.train.dataset import collate, target_token_ids, tokenize_examples
-    from adcraft.train.methods import build_loss_vocabulary
-    from adcraft.train.sft.workflow import load_datasets
-
-    config = build_config(None, **fast_options | {"loss_vocab": "language"})
-    rows, _, _ = load_datasets(config, notify=lambda m: None)
-    model, tokenizer = load_causal_lm(config.model)
-    data = tokenize_examples(rows, tokenizer, config.max_length)
-    vocab = build_loss_vocabulary(config, tokenizer, target_token_ids(data), model.config.vocab_size, {"zh"})
-    return model, collate(data, tokenizer.pad_token_id), vocab
-
-
 def test_smoothed_loss_is_the_mix_of_cross_entropy_and_the_uniform_term(fast_options):
     from adcraft.train.methods import target_loss
 
-    model, batch, vocab = _batch_and_vocab(fast_options)
+    model, batch, vocab = loss_inputs(build_config(None, **fast_options | {"loss_vocab": "language"}))
     with torch.no_grad():
         plain, n = target_loss(model, batch, vocab, bf16=False)
         smoothed, m = target_loss(model, batch, vocab, bf16=False, label_smoothing=0.1)

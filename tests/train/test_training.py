@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import loss_inputs
 from safetensors.torch import load_file
 
 from adcraft.train import METHODS, TrainingDiverged, build_config, export_merged, train
@@ -20,17 +21,11 @@ def _adapter_weights(run_dir: Path) -> dict[str, torch.Tensor]:
 
 def _untrained_loss(config) -> float:
     """The loss on the training rows before any step, through the trainer's own loss code."""
-    from adcraft.models import load_causal_lm
-    from adcraft.train.dataset import collate, target_token_ids, tokenize_examples
-    from adcraft.train.methods import build_loss_vocabulary, target_loss
-    from adcraft.train.sft.workflow import load_datasets
+    from adcraft.train.methods import target_loss
 
-    rows, _, _ = load_datasets(config, notify=lambda m: None)
-    model, tokenizer = load_causal_lm(config.model)
-    data = tokenize_examples(rows, tokenizer, config.max_length)
-    vocab = build_loss_vocabulary(config, tokenizer, target_token_ids(data), model.config.vocab_size, {"zh"})
+    model, batch, vocab = loss_inputs(config)
     with torch.no_grad():
-        loss, _ = target_loss(model, collate(data, tokenizer.pad_token_id), vocab, bf16=False)
+        loss, _ = target_loss(model, batch, vocab, bf16=False)
     return loss.item()
 
 

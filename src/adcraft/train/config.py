@@ -192,10 +192,14 @@ def build_config(yaml_path: str | Path | None = None, **flags: Any) -> TrainConf
     """Defaults, overridden by the YAML file, overridden by flags that were given (not None)."""
     values: dict[str, Any] = read_yaml(yaml_path) if yaml_path else {}
     values.update({k: v for k, v in flags.items() if v is not None})
+    return _validated(values, str(yaml_path) if yaml_path else "flags")
+
+
+def _validated(values: dict[str, Any], source: str) -> TrainConfig:
     try:
         return TrainConfig.model_validate(values)
     except ValidationError as exc:
-        raise InputError(_format_error(exc, str(yaml_path) if yaml_path else "flags")) from None
+        raise InputError(_format_error(exc, source)) from None
 
 
 # Options added after runs were saved without them, and the value those runs were trained with:
@@ -207,5 +211,4 @@ def load_run_config(run_dir: Path) -> TrainConfig:
     path = run_dir / CONFIG_FILE
     if not path.is_file():
         raise InputError(f"{run_dir} is not an adcraft training run (no {CONFIG_FILE}); pass a run folder")
-    saved = read_yaml(path)
-    return build_config(path, **{k: v for k, v in OPTIONS_BEFORE_THEY_EXISTED.items() if k not in saved})
+    return _validated({**OPTIONS_BEFORE_THEY_EXISTED, **read_yaml(path)}, str(path))
