@@ -63,6 +63,9 @@ def train(
         typer.Option("--mask-placeholders/--learn-placeholders", show_default=False,
                      help="no loss on data placeholders like <UNK>, BRAND (default: learn them)"),
     ] = None,
+    time_budget: Annotated[
+        float | None, _opt("fit the schedule into N minutes (28; 0: all steps)", "--time-budget-minutes")
+    ] = None,
     time_limit: Annotated[float | None, _opt("stop after N minutes", "--time-limit-minutes")] = None,
     seed: Annotated[int | None, _opt("random seed", "--seed")] = None,
     seeds: Annotated[
@@ -121,6 +124,7 @@ def train(
                 val_fraction=val_fraction,
                 loss_vocab=loss_vocab,
                 mask_placeholders=mask_placeholders,
+                time_budget_minutes=time_budget,
                 time_limit_minutes=time_limit,
                 seed=seed,
                 seeds=seeds,

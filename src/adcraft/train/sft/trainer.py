@@ -25,6 +25,7 @@ from adcraft.train import checkpoint as ckpt
 from adcraft.train.config import TrainConfig
 from adcraft.train.dataset import LengthGroupedOrder, TokenizedExample, collate
 from adcraft.train.methods import LossVocabulary, add_embedding_noise, target_loss
+from adcraft.train.sft import budget
 
 WARMUP_STEPS_FOR_BASELINE = 5  # the first steps' mean loss is what "exploding" is measured against
 LOG_EVERY = 10  # steps between log lines when there is no progress bar
@@ -109,15 +110,17 @@ class SFTTrainer:
         self.pad_id = pad_id
         self.on_step = on_step  # called after each step (tests use it to interrupt)
         self.order = LengthGroupedOrder([len(e.input_ids) for e in train_set], config.batch_size, config.seed)
-        self.total_steps = count_total_steps(config, len(train_set))
+        self.full_steps = count_total_steps(config, len(train_set))  # the schedule without a budget
+        self.total_steps = self.full_steps  # less if it does not fit the time budget
         self.optimizer = make_optimizer(model, config)
-        warmup = int(config.warmup_ratio * self.total_steps)
+        self.warmup_steps = int(config.warmup_ratio * self.full_steps)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
-            self.optimizer, lr_lambda(self.total_steps, warmup, config.scheduler)
+            self.optimizer, lr_lambda(self.total_steps, self.warmup_steps, config.scheduler)
         )
         if config.neftune_alpha > 0:
             add_embedding_noise(model, config.neftune_alpha)
         self._stop_requested = False
+        self._tokens_per_step: list[int] | None = None
         self.log: Callable[[str], None] | None = None  # plain log lines when there is no progress bar
 
     # ---- one step -------------------------------------------------------------------------
@@ -181,11 +184,18 @@ class SFTTrainer:
             "baseline_loss": None,
             "history": [],
             "last_loss": None,
+            "eval_s": 0.0,
+            "evals": 0,
+            "planned_steps": None,
         }
         best: dict[str, torch.Tensor] | None = None
         if resume:
+            defaults = state
             state, best = ckpt.load_checkpoint(self.run_dir, self.model, self.optimizer, self.scheduler)
+            state = {**defaults, **state}  # a checkpoint from before the time budget lacks its keys
             self._load_method_state(ckpt.load_extra(self.run_dir))
+            if state["planned_steps"]:
+                self._set_total_steps(state["planned_steps"])  # the schedule it was following
         task = (
             progress.add_task("training", total=self.total_steps, completed=state["step"], loss="-", val="-")
             if progress
@@ -204,6 +214,8 @@ class SFTTrainer:
                 state["last_loss"] = loss
                 self._update_baseline(state, loss)
                 self._log(writer, state, loss, grad_norm)
+                if self._fit_to_budget(state) and progress:
+                    progress.update(task, total=self.total_steps)
                 if progress:
                     progress.update(task, completed=state["step"], loss=f"{loss:.3f}")
                 elif self.log and state["step"] % LOG_EVERY == 0:
@@ -234,6 +246,48 @@ class SFTTrainer:
         if best is not None:
             ckpt.load_trainable_state(self.model, best)  # the run folder keeps the best weights
         return TrainResult(status, self._metrics(state, status))
+
+    # ---- the time budget (see adcraft.train.sft.budget) -----------------------------------------
+    def _step_tokens(self) -> list[int]:
+        """Training tokens of each optimizer step of the full schedule (padding excluded)."""
+        if self._tokens_per_step is None:
+            self._tokens_per_step = [
+                sum(len(e.input_ids) for batch in self._micro_batches(step) for e in batch)
+                for step in range(self.full_steps)
+            ]
+        return self._tokens_per_step
+
+    def _fit_to_budget(self, state: dict[str, Any]) -> bool:
+        """Every PLAN_EVERY steps: shorten the schedule if the rest would overrun the budget."""
+        minutes = self.config.time_budget_minutes
+        if not minutes or state["step"] % budget.PLAN_EVERY or state["step"] >= self.total_steps:
+            return False
+        done = budget.Progress(
+            state["step"], state["elapsed_s"], state["tokens"], state["eval_s"], state["evals"]
+        )
+        fits = budget.steps_within_budget(
+            done, self._step_tokens(), self.total_steps, minutes * 60,
+            eval_steps=self.config.eval_steps, val_tokens=sum(len(e.input_ids) for e in self.val_set),
+        )
+        if not budget.should_shrink(self.total_steps, fits, state["step"]):
+            return False
+        self._set_total_steps(fits)
+        state["planned_steps"] = fits
+        if self.log:
+            rate = state["tokens"] / max(1e-9, state["elapsed_s"])
+            epochs = fits * self.config.grad_accum / self.order.batches_per_epoch
+            self.log(
+                f"time budget {minutes:g} min: training {fits} of {self.full_steps} steps "
+                f"({epochs:.2f} epochs) at the measured "
+                f"{rate:.0f} tokens/s; --time-budget-minutes 0 trains them all"
+            )
+        return True
+
+    def _set_total_steps(self, total: int) -> None:
+        """Lay the schedule's decay over `total` steps (warm-up stays as planned for the full run)."""
+        self.total_steps = total
+        factor = lr_lambda(total, min(self.warmup_steps, max(0, total - 1)), self.config.scheduler)
+        self.scheduler.lr_lambdas = [factor] * len(self.optimizer.param_groups)
 
     def _save_checkpoint(self, state: dict[str, Any], best: dict[str, torch.Tensor] | None) -> None:
         ckpt.save_checkpoint(self.run_dir, self.model, self.optimizer, self.scheduler, state, best,
@@ -300,7 +354,10 @@ class SFTTrainer:
         return bool(self.val_set) and bool(every) and step % every == 0
 
     def _evaluate(self, state: dict[str, Any], best, writer) -> tuple[dict | None, bool]:
+        started = time.monotonic()
         val_loss = self.validation_loss()
+        state["eval_s"] += time.monotonic() - started
+        state["evals"] += 1
         state["history"].append(
             {"step": state["step"], "val_loss": val_loss, "train_loss": state["last_loss"]}
         )
@@ -329,6 +386,8 @@ class SFTTrainer:
             "status": status,
             "steps": state["step"],
             "total_steps": self.total_steps,
+            "full_schedule_steps": self.full_steps,
+            "time_budget_minutes": self.config.time_budget_minutes,
             "epochs": state["step"] * self.config.grad_accum / self.order.batches_per_epoch,
             "train_loss": state["last_loss"],
             "best_val_loss": state["best_val"],
