@@ -65,6 +65,20 @@ def fast_options(tiny_model_dir: Path, tmp_path: Path, small_data: Path, small_v
     )
 
 
+def run_saved_without(option: str, options: dict, run_dir: Path) -> Path:
+    """A run folder whose train_config.yaml lacks `option`, as runs saved before it existed do."""
+    import yaml
+
+    from adcraft.train import build_config
+    from adcraft.train.config import CONFIG_FILE
+
+    saved = build_config(None, **options).model_dump(mode="json")
+    del saved[option]
+    run_dir.mkdir()
+    (run_dir / CONFIG_FILE).write_text(yaml.safe_dump(saved, allow_unicode=True), encoding="utf-8")
+    return run_dir
+
+
 def loss_inputs(config):
     """(model, the training rows as one batch, the loss vocabulary): what the trainer's loss sees."""
     from adcraft.models import load_causal_lm

@@ -8,7 +8,7 @@ import math
 import pytest
 import torch
 import yaml
-from conftest import loss_inputs
+from conftest import loss_inputs, run_saved_without
 from test_bad_input import _cli, _flags  # the CLI as a user runs it
 
 from adcraft.core import InputError
@@ -45,9 +45,5 @@ def test_recipe_default_flag_and_range(fast_options, tmp_path):
 
 def test_a_run_saved_before_the_option_resumes_without_it(fast_options, tmp_path):
     """Runs saved before label smoothing existed were trained without it: resume keeps it off."""
-    run_dir = tmp_path / "old"
-    run_dir.mkdir()
-    options = build_config(None, **fast_options).model_dump(mode="json")
-    del options["label_smoothing"]
-    (run_dir / CONFIG_FILE).write_text(yaml.safe_dump(options, allow_unicode=True), encoding="utf-8")
+    run_dir = run_saved_without("label_smoothing", fast_options, tmp_path / "old")
     assert load_run_config(run_dir).label_smoothing == 0.0

@@ -4,13 +4,13 @@ the steps that fit, and a resumed run keeps the shortened schedule."""
 from __future__ import annotations
 
 import torch
-import yaml
+from conftest import run_saved_without
 from safetensors.torch import load_file
 from test_bad_input import _cli, _flags  # the CLI as a user runs it
 from test_training import _interrupt_at
 
 from adcraft.train import build_config, train
-from adcraft.train.config import CONFIG_FILE, load_run_config
+from adcraft.train.config import load_run_config
 from adcraft.train.sft import budget
 from adcraft.train.sft.budget import Progress, should_shrink, steps_within_budget
 
@@ -95,11 +95,7 @@ def test_flag_default_and_old_runs(fast_options, tmp_path):
     assert bad.exit_code == 2 and "time_budget_minutes" in bad.output
     assert not (tmp_path / "bad").exists()
     # a run saved before the option existed trained every step: resuming it must too
-    old = tmp_path / "old"
-    old.mkdir()
-    saved = build_config(None, **fast_options).model_dump(mode="json")
-    del saved["time_budget_minutes"]
-    (old / CONFIG_FILE).write_text(yaml.safe_dump(saved, allow_unicode=True), encoding="utf-8")
+    old = run_saved_without("time_budget_minutes", fast_options, tmp_path / "old")
     assert load_run_config(old).time_budget_minutes == 0.0
 
 
