@@ -128,7 +128,8 @@ class TrainConfig(BaseModel):
     save_steps: int = Field(20, ge=1, description="checkpoint every N optimizer steps")
     explode_ratio: float = Field(5.0, gt=1, description="stop if loss exceeds N x the first steps' loss")
     # The recipe runs at 85-230 tokens/s on the 2-core CPUs measured (README, "Training time"); on the
-    # slowest it needs ~32 min for all its steps. 28 leaves ~1 min each for loading and saving the model.
+    # slowest it needs ~32 min for all its steps. 28 leaves the 2 min left for loading and saving
+    # the model (0.4 min measured) and for speed drift.
     time_budget_minutes: float = Field(
         28.0, ge=0, description="shorten the schedule to end within N minutes; 0 = off"
     )

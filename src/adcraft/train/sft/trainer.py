@@ -121,6 +121,7 @@ class SFTTrainer:
             add_embedding_noise(model, config.neftune_alpha)
         self._stop_requested = False
         self._tokens_per_step: list[int] | None = None
+        self._val_tokens = sum(len(e.input_ids) for e in val_set)  # what one validation processes
         self.log: Callable[[str], None] | None = None  # plain log lines when there is no progress bar
 
     # ---- one step -------------------------------------------------------------------------
@@ -267,7 +268,7 @@ class SFTTrainer:
         )
         fits = budget.steps_within_budget(
             done, self._step_tokens(), self.total_steps, minutes * 60,
-            eval_steps=self.config.eval_steps, val_tokens=sum(len(e.input_ids) for e in self.val_set),
+            eval_steps=self.config.eval_steps, val_tokens=self._val_tokens,
         )
         if not budget.should_shrink(self.total_steps, fits, state["step"]):
             return False
