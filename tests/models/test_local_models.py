@@ -123,6 +123,20 @@ def test_malformed_decoding_json_is_an_input_error(tmp_path: Path) -> None:
     assert decoding_defaults(None) == {}
 
 
+WRONG_TYPES = [('{"temperature": "hot"}', "'temperature' must be a number"),
+               ('{"max_new_tokens": true}', "'max_new_tokens' must be a number"),
+               ('{"do_sample": 1}', "'do_sample' must be true or false")]
+
+
+@pytest.mark.parametrize(("text", "named"), WRONG_TYPES)
+def test_decoding_json_values_of_a_wrong_type_are_input_errors(tmp_path: Path, text: str, named: str) -> None:
+    (tmp_path / "decoding.json").write_text(text)
+    with pytest.raises(InputError, match=named):
+        decoding_defaults(str(tmp_path))
+    (tmp_path / "decoding.json").write_text('{"temperature": 1, "do_sample": false, "seed": null}')
+    assert decoding_defaults(str(tmp_path)) == {"temperature": 1, "do_sample": False, "seed": None}
+
+
 def test_min_new_tokens_holds_back_stop_tokens(tiny) -> None:
     # Make the model want to stop at once: +100 on every stop token's logit.
     stops = list(tiny._stop_ids)

@@ -78,4 +78,13 @@ def decoding_defaults(model: str | None) -> dict:
     if not isinstance(data, dict):
         raise InputError(f"{path} must hold a JSON object of decoding settings, e.g. {{'temperature': 0.7}}")
     # consensus_samples: read by `adcraft evaluate` (adcraft.evaluate.consensus), not a backend key
-    return {k: v for k, v in data.items() if k in DECODING_KEYS or k in ("seed", "consensus_samples")}
+    settings = {k: v for k, v in data.items() if k in DECODING_KEYS or k in ("seed", "consensus_samples")}
+    for key, value in settings.items():
+        # Checked here, where the file is named: a string would otherwise fail deep in generation.
+        wanted_bool = key == "do_sample"
+        is_number = isinstance(value, int | float) and not isinstance(value, bool)
+        if (isinstance(value, bool) if wanted_bool else is_number) or value is None:
+            continue
+        kind = "true or false" if wanted_bool else "a number"
+        raise InputError(f"{path}: {key!r} must be {kind}, not {value!r}; fix or delete the file")
+    return settings
