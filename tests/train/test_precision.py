@@ -1,4 +1,5 @@
-"""bf16 or fp32: measured on this CPU when unset, saved with the run, kept on resume, forced by flags."""
+"""bf16 or fp32, and the thread count: chosen on this CPU when unset, saved with the run, kept on resume,
+forced by flags."""
 
 from __future__ import annotations
 
@@ -97,3 +98,25 @@ def test_the_probe_chooses_bf16_exactly_where_the_cpu_has_it():
     native = bool(flags & {"amx_bf16", "avx512_bf16"})
     fp32_seconds, bf16_seconds = precision.matmul_seconds()
     assert precision.bf16_pays_off(fp32_seconds, bf16_seconds) == native, (fp32_seconds, bf16_seconds)
+
+
+def test_resume_keeps_the_thread_count_chosen_at_the_start(fast_options, monkeypatch):
+    # A busy machine at the start picks one thread; an idle one at resume would pick all cores and
+    # sum in another order, so the resumed weights would differ from an uninterrupted run's.
+    from adcraft.train.sft import workflow
+
+    monkeypatch.setattr(workflow.os, "getloadavg", lambda: (1000.0, 0.0, 0.0))
+    config = build_config(None, **fast_options | {"threads": 0})
+
+    def stop_at_3(step: int, loss: float) -> None:
+        if step == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    run_dir, result = train(config, on_step=stop_at_3)
+    saved = yaml.safe_load((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    assert result.status == "interrupted" and saved["threads"] == 1
+
+    monkeypatch.setattr(workflow.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(workflow.os, "cpu_count", lambda: 2)  # all cores would now be 2
+    _, result = train(None, resume=str(run_dir))
+    assert result.status == "finished" and result.metrics["threads"] == 1

@@ -118,7 +118,8 @@ class TrainConfig(BaseModel):
     seeds: int = Field(1, ge=1, le=8, description="LoRA runs with seeds seed, seed+1, ... averaged into one")
     split_seed: int | None = Field(None, description="seed of the train/val product split; default: seed")
     threads: int = Field(
-        0, ge=0, description="CPU threads in all (split among seeds); 0 = all cores, or 1 if busy"
+        0, ge=0, description="CPU threads in all (split among seeds); 0 = all cores, or 1 if busy; "
+        "the run saves the choice, so --resume keeps it"
     )
 
     # validation, checkpoints, stopping

@@ -170,7 +170,9 @@ def run_sft(
     model, tokenizer = load_causal_lm(config.model)
     threads = choose_threads(config.threads)
     torch.set_num_threads(threads)  # after loading: adcraft.models sets all cores when imported
-    config = resolve_precision(config, notify)  # before the config is saved: resume keeps it
+    # Both saved with the config: `--resume` continues bit-identically only with the same thread
+    # count (reductions split differently) and precision, not whatever the load picks then.
+    config = resolve_precision(config.model_copy(update={"threads": threads}), notify)
     train_set, val_set, vocab = tokenized_sets(config, tokenizer, model, train, val)
     torch.manual_seed(config.seed)  # adapter initialisation
     model = wrap_model(model, config, count_total_steps(config, len(train_set)))
