@@ -1,5 +1,5 @@
 """`--time-budget-minutes`: a schedule that would overrun the budget is shortened, its decay laid over
-the steps that fit, and a resumed run keeps the shortened schedule."""
+the steps that fit, lengthened again when the speed recovers, and a resumed run keeps the plan."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from test_training import _interrupt_at
 from adcraft.train import build_config, train
 from adcraft.train.config import load_run_config
 from adcraft.train.sft import budget
-from adcraft.train.sft.budget import Progress, should_shrink, steps_within_budget
+from adcraft.train.sft.budget import Progress, should_replan, steps_within_budget
 
 
 def test_steps_that_fit_at_the_measured_speed():
@@ -35,11 +35,13 @@ def test_validations_ahead_are_paid_for():
     assert steps_within_budget(done, [100] * 50, 50, 300.0) == 33  # (291 - 100) / 8 = 23.9 more
 
 
-def test_only_real_savings_change_the_schedule():
-    assert not should_shrink(318, 318, 10)
-    assert not should_shrink(318, 316, 10)  # under 1%: keep the learning rate where it is
-    assert should_shrink(318, 290, 10)
-    assert should_shrink(318, 10, 10)  # the budget is spent
+def test_only_real_differences_change_the_schedule():
+    assert not should_replan(318, 318, 10)
+    assert not should_replan(318, 316, 10)  # under 1%: keep the learning rate where it is
+    assert should_replan(318, 290, 10)
+    assert should_replan(318, 10, 10)  # the budget is spent
+    assert should_replan(265, 300, 100)  # the speed recovered: lengthen it again
+    assert not should_replan(316, 318, 100)  # but not for under 1%
 
 
 def test_a_spent_budget_ends_the_run_at_the_next_plan(fast_options):
@@ -87,6 +89,23 @@ def test_a_shortened_schedule_decays_fully_and_resumes_exactly(fast_options, tmp
     a = load_file(str(straight_dir / "adapter_model.safetensors"))
     b = load_file(str(run_dir / "adapter_model.safetensors"))
     assert all(torch.equal(a[name], b[name]) for name in a)
+
+
+def test_a_recovered_speed_lengthens_the_schedule_again(fast_options, monkeypatch):
+    # A slow spell at the start plans 25 of 30 steps; at step 20 the speed has recovered and all 30 fit.
+    def recovering(done, step_tokens, total_steps, budget_s, **kwargs) -> int:
+        assert total_steps == 30  # plans are made against the full schedule, not the current one
+        return 25 if done.step < 20 else total_steps
+
+    monkeypatch.setattr(budget, "steps_within_budget", recovering)
+    said: list[str] = []
+    options = fast_options | {"max_steps": 30, "time_budget_minutes": 60, "eval_steps": 0}
+    run_dir, result = train(build_config(None, **options), notify=said.append)
+    assert result.metrics["steps"] == result.metrics["total_steps"] == 30
+    plans = [line for line in said if line.startswith("time budget")]
+    assert len(plans) == 2 and "training 25 of 30" in plans[0] and "training 30 of 30" in plans[1], said
+    rates = _learning_rates(run_dir)
+    assert len(rates) == 30 and rates[-1] < 0.02 * max(rates)  # the decay ends at the new last step
 
 
 def test_flag_default_and_old_runs(fast_options, tmp_path):

@@ -3,7 +3,9 @@
 The same recipe runs at 85 to 230 tokens/s on the 2-core CPUs it was measured on. With a budget the
 trainer measures its own speed and, when the whole schedule would not finish in time, shortens it:
 fewer optimizer steps, with the cosine decay laid over the steps that fit, so the run still ends at a
-low learning rate. `--time-limit-minutes` instead stops mid-schedule, at whatever rate it has reached.
+low learning rate. If the speed recovers (a slow spell at the start, another job that ended), later
+plans lengthen it again, up to the full schedule. `--time-limit-minutes` instead stops mid-schedule,
+at whatever rate it has reached.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 
 PLAN_EVERY = 10  # steps between plans; the first one after 10 measured steps
 MARGIN = 0.97  # plan for 97% of the budget: speed drifts, and the last checkpoint takes time
-SHRINK_AT_LEAST = 0.01  # re-plan only for a cut of over 1%, so the learning rate does not twitch
+CHANGE_AT_LEAST = 0.01  # re-plan only for a change of over 1%, so the learning rate does not twitch
 EVAL_COST_PER_TOKEN = 0.35  # a validation token (forward only) against a training token, until measured
 
 
@@ -57,6 +59,7 @@ def steps_within_budget(
     return fits
 
 
-def should_shrink(current_total: int, fits: int, step: int) -> bool:
-    """Cut the schedule only for a real saving, or when the budget is already spent."""
-    return fits < current_total and (fits <= step or current_total - fits > SHRINK_AT_LEAST * current_total)
+def should_replan(current_total: int, fits: int, step: int) -> bool:
+    """Change the schedule only for a real difference, either way, or when the budget is already spent."""
+    spent = fits <= step < current_total
+    return spent or abs(fits - current_total) > CHANGE_AT_LEAST * current_total

@@ -259,7 +259,8 @@ class SFTTrainer:
         return self._tokens_per_step
 
     def _fit_to_budget(self, state: dict[str, Any]) -> bool:
-        """Every PLAN_EVERY steps: shorten the schedule if the rest would overrun the budget."""
+        """Every PLAN_EVERY steps: shorten the schedule if the rest would overrun the budget, or
+        lengthen it again (at most to the full schedule) if the measured speed has recovered."""
         minutes = self.config.time_budget_minutes
         if not minutes or state["step"] % budget.PLAN_EVERY or state["step"] >= self.total_steps:
             return False
@@ -267,10 +268,10 @@ class SFTTrainer:
             state["step"], state["elapsed_s"], state["tokens"], state["eval_s"], state["evals"]
         )
         fits = budget.steps_within_budget(
-            done, self._step_tokens(), self.total_steps, minutes * 60,
+            done, self._step_tokens(), self.full_steps, minutes * 60,
             eval_steps=self.config.eval_steps, val_tokens=self._val_tokens,
         )
-        if not budget.should_shrink(self.total_steps, fits, state["step"]):
+        if not budget.should_replan(self.total_steps, fits, state["step"]):
             return False
         self._set_total_steps(fits)
         state["planned_steps"] = fits
@@ -280,7 +281,8 @@ class SFTTrainer:
             self.log(
                 f"time budget {minutes:g} min: training {fits} of {self.full_steps} steps "
                 f"({epochs:.2f} epochs) at the measured "
-                f"{rate:.0f} tokens/s; --time-budget-minutes 0 trains them all"
+                f"{rate:.0f} tokens/s"
+                + ("" if fits == self.full_steps else "; --time-budget-minutes 0 trains them all")
             )
         return True
 
