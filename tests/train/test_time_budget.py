@@ -3,6 +3,7 @@ the steps that fit, lengthened again when the speed recovers, and a resumed run 
 
 from __future__ import annotations
 
+import pytest
 import torch
 from conftest import run_saved_without
 from safetensors.torch import load_file
@@ -106,6 +107,23 @@ def test_a_recovered_speed_lengthens_the_schedule_again(fast_options, monkeypatc
     assert len(plans) == 2 and "training 25 of 30" in plans[0] and "training 30 of 30" in plans[1], said
     rates = _learning_rates(run_dir)
     assert len(rates) == 30 and rates[-1] < 0.02 * max(rates)  # the decay ends at the new last step
+
+
+@pytest.mark.parametrize(("plan", "pruned"), [(15, True), (11, False)])
+def test_adalora_prunes_within_the_shortened_schedule(fast_options, monkeypatch, plan, pruned):
+    # Of 120 steps AdaLoRA would keep every rank for 12, prune until 96 and hold its ranks after.
+    # Cut to 15 at step 10, its final allocation comes at step 15 - 15 // 5 = 12. Cut to 11, that step
+    # (9) has passed with no allocation yet: it keeps every rank, and peft does not fail.
+    import json
+
+    monkeypatch.setattr(budget, "steps_within_budget", _plan(plan))
+    options = fast_options | {"max_steps": 120, "time_budget_minutes": 60, "eval_steps": 0,
+                              "method": "adalora"}
+    run_dir, result = train(build_config(None, **options))
+    assert result.status == "finished" and result.metrics["steps"] == plan
+    saved = json.loads((run_dir / "adapter_config.json").read_text(encoding="utf-8"))
+    assert (saved["total_step"], saved["tfinal"]) == (plan, plan // 5)
+    assert (saved["rank_pattern"] is not None) is pruned
 
 
 def test_flag_default_and_old_runs(fast_options, tmp_path):

@@ -24,6 +24,13 @@ from adcraft.train.dataset import IGNORE
 PROMPT_METHODS = ("prefix", "prompt")  # virtual tokens: nothing to merge into the base weights
 
 
+def adalora_schedule(total_steps: int) -> dict[str, int]:
+    """AdaLoRA's own schedule over a run: all ranks for the first 10% of steps, pruning to the target
+    ranks until the last 20%, then those ranks fixed. The time budget lays it over a shortened run too."""
+    return {"total_step": max(total_steps, 3), "tinit": max(0, total_steps // 10),
+            "tfinal": max(0, total_steps // 5)}
+
+
 def wrap_model(model, config: TrainConfig, total_steps: int):
     """The model to train: a peft model with only the method's parameters trainable, or the whole model."""
     from peft import (
@@ -61,9 +68,7 @@ def wrap_model(model, config: TrainConfig, total_steps: int):
             lora_alpha=config.lora_alpha,
             lora_dropout=config.dropout,
             target_modules=config.lora_targets(),
-            total_step=max(total_steps, 3),
-            tinit=max(0, total_steps // 10),
-            tfinal=max(0, total_steps // 5),
+            **adalora_schedule(total_steps),
         )
     elif config.method == "prefix":
         peft_config = PrefixTuningConfig(

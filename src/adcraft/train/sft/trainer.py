@@ -24,7 +24,7 @@ from adcraft.core.errors import InputError
 from adcraft.train import checkpoint as ckpt
 from adcraft.train.config import TrainConfig
 from adcraft.train.dataset import LengthGroupedOrder, TokenizedExample, collate
-from adcraft.train.methods import LossVocabulary, add_embedding_noise, target_loss
+from adcraft.train.methods import LossVocabulary, adalora_schedule, add_embedding_noise, target_loss
 from adcraft.train.sft import budget
 
 WARMUP_STEPS_FOR_BASELINE = 5  # the first steps' mean loss is what "exploding" is measured against
@@ -152,7 +152,7 @@ class SFTTrainer:
         self.optimizer.step()
         self.scheduler.step()
         if self.config.method == "adalora":
-            self.model.base_model.update_and_allocate(step)
+            self._allocate_ranks(step)
         self.optimizer.zero_grad(set_to_none=True)
         return loss_sum / n_targets, float(grad_norm), tokens
 
@@ -291,6 +291,10 @@ class SFTTrainer:
         self.total_steps = total
         factor = lr_lambda(total, min(self.warmup_steps, max(0, total - 1)), self.config.scheduler)
         self.scheduler.lr_lambdas = [factor] * len(self.optimizer.param_groups)
+        if self.config.method == "adalora":  # or it would still be pruning ranks at the last step
+            _, adalora = self._adalora()
+            for key, value in adalora_schedule(total).items():
+                setattr(adalora, key, value)
 
     def _save_checkpoint(self, state: dict[str, Any], best: dict[str, torch.Tensor] | None) -> None:
         ckpt.save_checkpoint(self.run_dir, self.model, self.optimizer, self.scheduler, state, best,
@@ -303,6 +307,12 @@ class SFTTrainer:
     def _adalora(self):  # -> (RankAllocator, AdaLoraConfig)
         tuner = self.model.base_model
         return tuner.rankallocator, tuner.peft_config[tuner.trainable_adapter_name]
+
+    def _allocate_ranks(self, step: int) -> None:
+        _, adalora = self._adalora()
+        if adalora.rank_pattern is None and step > adalora.total_step - adalora.tfinal:
+            return  # a budget cut skipped AdaLoRA's pruning: it keeps every rank (peft would fail here)
+        self.model.base_model.update_and_allocate(step)
 
     def _method_state(self) -> dict[str, Any] | None:
         if self.config.method != "adalora":
