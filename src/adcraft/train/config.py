@@ -128,7 +128,7 @@ class TrainConfig(BaseModel):
     min_delta: float = Field(1e-3, ge=0, description="a validation loss must drop this much to count")
     save_steps: int = Field(20, ge=1, description="checkpoint every N optimizer steps")
     explode_ratio: float = Field(5.0, gt=1, description="stop if loss exceeds N x the first steps' loss")
-    # The recipe runs at 85-230 tokens/s on the 2-core CPUs measured (README, "Training time"); on the
+    # The recipe runs at 85-340 tokens/s on the 2-core CPUs measured (README, "Training time"); on the
     # slowest it needs ~32 min for all its steps. 28 leaves the 2 min left for loading and saving
     # the model (0.4 min measured) and for speed drift.
     time_budget_minutes: float = Field(

@@ -1,6 +1,6 @@
 """Fit a run's schedule into a time budget (`--time-budget-minutes`).
 
-The same recipe runs at 85 to 230 tokens/s on the 2-core CPUs it was measured on. With a budget the
+The same recipe runs at 85 to 340 tokens/s on the 2-core CPUs it was measured on. With a budget the
 trainer measures its own speed and, when the whole schedule would not finish in time, shortens it:
 fewer optimizer steps, with the cosine decay laid over the steps that fit, so the run still ends at a
 low learning rate. If the speed recovers (a slow spell at the start, another job that ended), later
