@@ -4,16 +4,15 @@ forced by flags."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 from pathlib import Path
 
 import pytest
 import yaml
 from test_bad_input import _cli, _flags  # the CLI as a user runs it
+from test_training import _interrupt_at
 
 from adcraft.train import build_config, precision, train
-from adcraft.train.config import CONFIG_FILE
+from adcraft.train.config import CONFIG_FILE, load_run_config
 
 
 def test_bf16_only_where_it_is_clearly_faster():
@@ -64,11 +63,7 @@ def test_resume_keeps_the_saved_precision_without_probing(fast_options, monkeypa
     monkeypatch.setattr(precision, "matmul_seconds", lambda: (1.0, 0.25))  # bf16 "pays off" at the start
     config = build_config(None, **fast_options | {"bf16": None})
 
-    def stop_at_3(step: int, loss: float) -> None:
-        if step == 3:
-            os.kill(os.getpid(), signal.SIGINT)
-
-    run_dir, result = train(config, on_step=stop_at_3)
+    run_dir, result = train(config, on_step=_interrupt_at(3))
     assert result.status == "interrupted" and _saved_bf16(run_dir) is True
 
     def no_probe() -> tuple[float, float]:
@@ -108,13 +103,8 @@ def test_resume_keeps_the_thread_count_chosen_at_the_start(fast_options, monkeyp
     monkeypatch.setattr(workflow.os, "getloadavg", lambda: (1000.0, 0.0, 0.0))
     config = build_config(None, **fast_options | {"threads": 0})
 
-    def stop_at_3(step: int, loss: float) -> None:
-        if step == 3:
-            os.kill(os.getpid(), signal.SIGINT)
-
-    run_dir, result = train(config, on_step=stop_at_3)
-    saved = yaml.safe_load((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
-    assert result.status == "interrupted" and saved["threads"] == 1
+    run_dir, result = train(config, on_step=_interrupt_at(3))
+    assert result.status == "interrupted" and load_run_config(run_dir).threads == 1
 
     monkeypatch.setattr(workflow.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     monkeypatch.setattr(workflow.os, "cpu_count", lambda: 2)  # all cores would now be 2
