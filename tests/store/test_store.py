@@ -15,6 +15,7 @@ from adcraft.store.ingest import EventIn, UnknownDecisions, ingest_events, recor
 from adcraft.store.keys import advertiser_for_key
 from adcraft.store.models import Base, Campaign, Creative, CreativeCounter, Event
 
+HEAD = "0002"
 TABLES = {
     "advertisers",
     "api_keys",
@@ -68,7 +69,7 @@ def test_migrations_run_up_from_empty_and_match_the_models(db_url: str):
     assert current_revision(database.engine) is None
     database.upgrade()
     assert TABLES <= set(table_names(database.engine))
-    assert current_revision(database.engine) == "0001"
+    assert current_revision(database.engine) == HEAD
     database.upgrade()  # a second run is a no-op, not an error
     with database.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)

@@ -20,12 +20,16 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 CAMPAIGN_STATUSES = ("active", "paused")
-CREATIVE_STATUSES = ("active", "paused", "blocked")
+# pending: waiting for review, never served; active / paused: approved; rejected: refused in review;
+# blocked: failed a compliance gate (databases from before the review step).
+CREATIVE_STATUSES = ("pending", "active", "paused", "rejected", "blocked")
+CREATIVE_ORIGINS = ("generated", "regenerated", "manual")
 EVENT_TYPES = ("click", "conversion")
 JOB_STATUSES = ("queued", "running", "done", "failed")
 
@@ -83,6 +87,8 @@ class Campaign(Base):
     policy_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # e.g. n_features of LinTS
     status: Mapped[str] = mapped_column(String(16), default="active")
     model: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # New creatives that pass every gate go live at once instead of waiting for review.
+    auto_approve: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Bumped whenever the set of active creatives changes, so every process serving decisions
     # (API replicas, the dashboard, the CLI) notices and rebuilds its in-memory policy.
     version: Mapped[int] = mapped_column(Integer, default=0)
@@ -95,11 +101,15 @@ class Creative(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
     fields: Mapped[dict[str, list[str]]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # model id, prompt version, job id, seed texts
     generation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status_reason: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(16), default="generated", server_default="generated")
+    # the text as written before a reviewer edited it (None: never edited)
+    original_fields: Mapped[dict[str, list[str]] | None] = mapped_column(JSON, nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -154,9 +164,13 @@ class GenerationJob(Base):
     kind: Mapped[str] = mapped_column(String(16))  # create / regenerate
     status: Mapped[str] = mapped_column(String(16), default="queued")
     n_requested: Mapped[int] = mapped_column(Integer, default=0)
-    n_active: Mapped[int] = mapped_column(Integer, default=0)
-    n_blocked: Mapped[int] = mapped_column(Integer, default=0)
+    n_produced: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # creatives stored
+    n_active: Mapped[int] = mapped_column(Integer, default=0)  # of those, auto-approved: serving now
+    n_pending: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # waiting for review
+    n_blocked: Mapped[int] = mapped_column(Integer, default=0)  # of those, failing a gate
     n_dropped: Mapped[int] = mapped_column(Integer, default=0)
+    # why candidates were dropped: [{"reason": kind, "count": n, "example": one full reason}]
+    dropped_reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
     seed_texts: Mapped[list[str]] = mapped_column(JSON, default=list)
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
