@@ -61,7 +61,7 @@ def test_sigkill_mid_load_loses_no_acknowledged_event(tmp_path: Path):
         s.add(campaign)
         s.flush()
         s.add_all([Creative(campaign_id=campaign.id, fields={"text": [t]}, findings=[], generation={},
-                            status_reason="") for t in ("a", "b", "c")])
+                            status="active", status_reason="") for t in ("a", "b", "c")])
     headers = {"X-API-Key": key}
     port = free_port()
     base = f"http://127.0.0.1:{port}"

@@ -1,5 +1,5 @@
-"""End to end on the tiny model: create a campaign, generation job, serve decisions, post clicks for one
-creative, and watch the bandit move traffic to it; then regenerate from the winner."""
+"""End to end on the tiny model: create a campaign, generation job, review, serve decisions, post clicks
+for one creative, and watch the bandit move traffic to it; then regenerate from the winner."""
 
 from __future__ import annotations
 
@@ -42,10 +42,13 @@ def test_campaign_on_tiny_model_learns_from_clicks(tmp_path: Path, tiny_model_di
         job = wait_for_job(client, headers, job_id)
         assert job["status"] == "done", job
         creatives = client.get(f"/v1/campaigns/{campaign_id}/creatives", headers=headers).json()
-        for c in creatives:  # every stored creative went through compliance: blocked ones say why
-            assert c["status"] in ("active", "blocked")
-            assert (c["status"] == "blocked") == any(f["severity"] == "block" for f in c["findings"])
-        active = [c["id"] for c in creatives if c["status"] == "active"]
+        assert creatives and {c["status"] for c in creatives} == {"pending"}  # nothing serves unreviewed
+        assert {c["origin"] for c in creatives} == {"generated"}
+        review = client.post(f"/v1/campaigns/{campaign_id}/approve", headers=headers).json()
+        for c in creatives:  # every stored creative went through the gates: what fails one says why
+            failing = any(f["severity"] == "block" for f in c["findings"])
+            assert (c["id"] in review["approved"]) == (not failing)
+        active = review["approved"]
         assert len(active) >= 2, f"need two active creatives to compare, got {creatives}"
         winner = active[-1]
 
@@ -80,3 +83,4 @@ def test_campaign_on_tiny_model_learns_from_clicks(tmp_path: Path, tiny_model_di
             after = client.get(f"/v1/campaigns/{campaign_id}/creatives", headers=headers).json()
             new = [c for c in after if c["generation"].get("kind") == "regenerate"]
             assert new and all(c["generation"]["seed_texts"] >= 1 for c in new)
+            assert all(c["origin"] == "regenerated" and c["status"] == "pending" for c in new)

@@ -173,7 +173,7 @@ def test_paused_campaign_serves_nothing_until_resumed(client, db, keys, seed_cam
 
 
 def test_same_api_on_postgresql(postgres_db_url, tmp_path):
-    """Decisions, idempotent events and stats through the API on PostgreSQL (no group commit there)."""
+    """Review, decisions, idempotent events and stats through the API on PostgreSQL (no group commit)."""
     from fastapi.testclient import TestClient
 
     from adcraft.api.app import create_app
@@ -192,6 +192,10 @@ def test_same_api_on_postgresql(postgres_db_url, tmp_path):
             s.add_all([Creative(campaign_id=campaign.id, fields={"text": [t]}, findings=[], generation={},
                                 status_reason="") for t in ("a", "b")])
         headers = {"X-API-Key": key}
+        # created without a status, they wait for review: approved in bulk, on PostgreSQL as on SQLite
+        assert client.post(f"/v1/campaigns/{campaign.id}/decide", json={}, headers=headers).status_code == 409
+        review = client.post(f"/v1/campaigns/{campaign.id}/approve", headers=headers).json()
+        assert len(review["approved"]) == 2 and review["skipped"] == []
         decisions = [_decide(client, headers, campaign.id, segment="m", context=[1.0]) for _ in range(10)]
         batch = {"events": [{"event_id": f"p{i}", "decision_id": d["decision_id"], "type": "click"}
                             for i, d in enumerate(decisions[:4])]}

@@ -1,6 +1,7 @@
 """Every failure as a JSON body `{"error": code, "message": text}`, never a traceback.
 
-404 unknown or foreign ids, 409 state conflicts, 413 oversized, 422 bad input, 429 rate limited,
+404 unknown or foreign ids, 409 state conflicts, 413 oversized, 422 bad input (`fails_gate` with the
+findings for an edited creative that a gate blocks), 429 rate limited,
 503 database unavailable, 500 only for bugs (logged server-side, body without internals).
 """
 
@@ -17,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from adcraft.api.review import GateFailed
 from adcraft.api.services import Conflict, NotFound
 from adcraft.cli.errors import validation_message
 from adcraft.core import InputError
@@ -71,6 +73,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Conflict)
     def _conflict(request: Request, exc: Conflict) -> JSONResponse:
         return error_response(409, "conflict", str(exc))
+
+    @app.exception_handler(GateFailed)
+    def _gate_failed(request: Request, exc: GateFailed) -> JSONResponse:
+        return error_response(422, "fails_gate", str(exc), findings=exc.findings)
 
     @app.exception_handler(InputError)
     def _input(request: Request, exc: InputError) -> JSONResponse:

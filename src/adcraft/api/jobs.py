@@ -1,5 +1,9 @@
 """Generation jobs in background threads: generate creatives for a campaign, check each one, store.
 
+Stored creatives wait for review (`pending`) unless the campaign auto-approves what passes every
+gate (`adcraft.api.review`). A job that yields no usable creative fails with the reasons its
+candidates were dropped; one that yields fewer than requested records its counts and those reasons.
+
 A job claims itself (`queued` -> `running`) with a conditional UPDATE, so two processes sharing a
 database never run the same job twice. Creatives are inserted in one transaction at the end, so an
 interrupted job has written nothing; on startup, queued jobs are picked up again and jobs left
@@ -15,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from adcraft.api import review
 from adcraft.api.settings import Settings
 from adcraft.core import AdcraftError, Brief
 from adcraft.store import Database
@@ -70,51 +75,52 @@ class GenerationRunner:
             brief = Brief.model_validate(campaign.brief).model_copy(update={"n_variants": job.n_requested})
             model, seeds, campaign_id, kind = campaign.model or self.settings.model, job.seed_texts, \
                 campaign.id, job.kind
+            auto_approve = bool(campaign.auto_approve)
         try:
-            rows, n_dropped = self._generate(brief, model, seeds, job_id, kind)
+            rows, reasons = self._generate(brief, model, seeds, job_id, kind, auto_approve)
         except AdcraftError as exc:
-            self._finish(job_id, campaign_id, [], 0, error=str(exc))
+            self._finish(job_id, campaign_id, [], [], error=str(exc))
             return
         except Exception as exc:
             log.exception("generation job %s failed", job_id)
-            self._finish(job_id, campaign_id, [], 0, error=f"generation failed: {type(exc).__name__}: {exc}")
+            self._finish(job_id, campaign_id, [], [], error=f"generation failed: {type(exc).__name__}: {exc}")
             return
-        error = "" if rows else "the model produced no usable creative; try again or use another model"
-        self._finish(job_id, campaign_id, rows, n_dropped, error=error)
+        self._finish(job_id, campaign_id, rows, reasons, n_requested=brief.n_variants)
 
     def _generate(self, brief: Brief, model: str | None, seeds: list[str], job_id: int,
-                  kind: str) -> tuple[list[Creative], int]:
-        from adcraft.compliance import check_creative
+                  kind: str, auto_approve: bool) -> tuple[list[Creative], list[str]]:
+        """The checked creative rows, and the reason each dropped candidate was dropped."""
         from adcraft.generate import GenerationConfig, generate_creatives
 
         generator = self.generator(model)
         # for_model picks up a training run's decoding.json, as the CLI's generate does
         config = GenerationConfig.for_model(model, max_new_tokens=self.settings.generation_max_new_tokens)
         result = generate_creatives(brief, generator, config, seed_texts=seeds or None)
-        rows = []
-        for creative in result.creatives:
-            findings = check_creative(creative, brief)
-            blocking = [f for f in findings if f.severity == "block"]
-            rows.append(Creative(
-                fields=creative.fields, status="blocked" if blocking else "active",
-                findings=[f.model_dump(mode="json") for f in findings],
-                status_reason="; ".join(f.reason for f in blocking)[:2000],
-                generation={"job_id": job_id, "kind": kind, "model_id": creative.model_id,
-                            "prompt_version": creative.prompt_version, "seed": creative.seed,
-                            "scores": creative.scores, "seed_texts": len(seeds)},
-            ))
-        return rows, len(result.dropped)
+        origin = "regenerated" if kind == "regenerate" else "generated"
+        rows = [review.new_creative(
+            creative.fields, brief, origin=origin, auto_approve=auto_approve,
+            generation={"job_id": job_id, "kind": kind, "model_id": creative.model_id,
+                        "prompt_version": creative.prompt_version, "seed": creative.seed,
+                        "scores": creative.scores, "seed_texts": len(seeds)},
+        ) for creative in result.creatives]
+        return rows, [str(reason) for _, reason in result.dropped]
 
-    def _finish(self, job_id: int, campaign_id: int, rows: list[Creative], n_dropped: int,
-                error: str) -> None:
+    def _finish(self, job_id: int, campaign_id: int, rows: list[Creative], reasons: list[str],
+                error: str = "", n_requested: int = 0) -> None:
+        """Store the rows and the job's outcome: failed (with `error`, or why nothing was usable) or done."""
+        summary = review.summarize_dropped(reasons)
+        if not rows and not error:
+            error = review.no_yield_error(n_requested, summary)
         with self.db.write() as session:
             for row in rows:
                 row.campaign_id = campaign_id
                 session.add(row)
             n_active = sum(r.status == "active" for r in rows)
             session.execute(update(GenerationJob).where(GenerationJob.id == job_id).values(
-                status="done" if rows else "failed", finished_at=utcnow(), n_active=n_active,
-                n_blocked=len(rows) - n_active, n_dropped=n_dropped, error=error))
-            if rows:
+                status="done" if rows else "failed", finished_at=utcnow(), n_produced=len(rows),
+                n_active=n_active, n_pending=sum(r.status == "pending" for r in rows),
+                n_blocked=sum(bool(review.blocking(r.findings)) for r in rows), n_dropped=len(reasons),
+                dropped_reasons=summary, error=error))
+            if n_active:  # only creatives that serve change what the policies pick from
                 session.execute(update(Campaign).where(Campaign.id == campaign_id)
                                 .values(version=Campaign.version + 1))

@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import text
 
 from adcraft.api import services
 from adcraft.api.errors import ApiError
+from adcraft.api.routes_review import router as review_router
 from adcraft.api.runtime import Runtime
 from adcraft.api.schemas import (
+    CampaignChange,
     CampaignCreate,
     DecideRequest,
     DecideResponse,
     EventBatch,
     EventsResponse,
     Regenerate,
-    StatusChange,
 )
 from adcraft.api.security import current_advertiser
 from adcraft.store.ingest import EventIn
 
 router = APIRouter(prefix="/v1")
+router.include_router(review_router)
+CreativeStatus = Literal["pending", "active", "paused", "rejected", "blocked"]
 health_router = APIRouter()
 Advertiser = Annotated[int, Depends(current_advertiser)]
 
@@ -47,7 +50,8 @@ def health(runtime: RuntimeDep) -> dict[str, str]:
 def create_campaign(body: CampaignCreate, advertiser_id: Advertiser, runtime: RuntimeDep) -> dict[str, Any]:
     """Store the campaign and start generating its creatives; poll the job until `done`."""
     campaign, job = runtime.create_campaign(
-        advertiser_id, body.brief, name=body.name, policy=body.policy, policy_params=body.policy_params
+        advertiser_id, body.brief, name=body.name, policy=body.policy, policy_params=body.policy_params,
+        auto_approve=body.auto_approve,
     )
     return {"campaign": services.campaign_dict(campaign), "job": services.job_dict(job)}
 
@@ -71,21 +75,30 @@ def get_campaign(campaign_id: int, advertiser_id: Advertiser, runtime: RuntimeDe
 
 @router.patch("/campaigns/{campaign_id}", tags=["campaigns"])
 def change_campaign(
-    campaign_id: int, body: StatusChange, advertiser_id: Advertiser, runtime: RuntimeDep
+    campaign_id: int, body: CampaignChange, advertiser_id: Advertiser, runtime: RuntimeDep
 ) -> dict[str, Any]:
-    """Pause or resume the whole campaign."""
+    """Pause or resume the whole campaign (`status`); turn auto-approval of new creatives on or off
+    (`auto_approve`)."""
     with runtime.db.write() as session:
-        return services.campaign_dict(
-            services.set_campaign_status(session, advertiser_id, campaign_id, body.status)
-        )
+        campaign = services.get_campaign(session, advertiser_id, campaign_id)
+        if body.auto_approve is not None:
+            campaign.auto_approve = body.auto_approve
+        if body.status is not None:
+            campaign = services.set_campaign_status(session, advertiser_id, campaign_id, body.status)
+        session.flush()
+        return services.campaign_dict(campaign)
 
 
 @router.get("/campaigns/{campaign_id}/creatives", tags=["creatives"])
-def list_creatives(campaign_id: int, advertiser_id: Advertiser, runtime: RuntimeDep) -> list[dict[str, Any]]:
+def list_creatives(
+    campaign_id: int, advertiser_id: Advertiser, runtime: RuntimeDep,
+    status: Annotated[CreativeStatus | None, Query(description="only creatives in this status")] = None,
+) -> list[dict[str, Any]]:
+    """The campaign's creatives with their findings, origin and review state (`?status=pending`: the
+    review queue)."""
     with runtime.db.read() as session:
-        return [
-            services.creative_dict(c) for c in services.list_creatives(session, advertiser_id, campaign_id)
-        ]
+        return [services.creative_dict(c)
+                for c in services.list_creatives(session, advertiser_id, campaign_id, status=status)]
 
 
 @router.post("/creatives/{creative_id}/pause", tags=["creatives"])

@@ -119,12 +119,13 @@ class Runtime:
 
     def create_campaign(self, advertiser_id: int, brief: Brief | dict[str, Any], *, name: str | None = None,
                         policy: str | None = None, policy_params: dict[str, Any] | None = None,
-                        model: str | None = None) -> tuple[Campaign, GenerationJob]:
+                        model: str | None = None,
+                        auto_approve: bool = False) -> tuple[Campaign, GenerationJob]:
         """Store the campaign and start generating its creatives in the background."""
         with self.db.write() as session:
             campaign, job = services.create_campaign(
                 session, advertiser_id, brief, name=name, policy=policy or self.settings.default_policy,
-                model=model, policy_params=policy_params)
+                model=model, policy_params=policy_params, auto_approve=auto_approve)
         self.generation.submit(job.id)
         return campaign, job
 
@@ -177,7 +178,8 @@ class Runtime:
             if not state.arms:
                 raise services.Conflict(
                     f"campaign {campaign_id} has no active creatives yet: wait for its generation job "
-                    f"(GET /v1/campaigns/{campaign_id}/jobs) or resume a paused creative")
+                    f"(GET /v1/campaigns/{campaign_id}/jobs), approve its pending creatives "
+                    f"(POST /v1/creatives/{{id}}/approve) or resume a paused one")
             with state.lock:
                 choice = state.policy.select(state.arms, segment=segment, context=ctx, rng=state.rng)
             decision_id = record_decision(

@@ -17,11 +17,40 @@ class CampaignCreate(BaseModel):
     name: str | None = Field(default=None, max_length=200)
     policy: str | None = Field(default=None, description="ts (default), ucb, eps, lints, linucb")
     policy_params: dict[str, Any] = Field(default_factory=dict, description="e.g. {'n_features': 3}")
+    auto_approve: bool = Field(default=False, description="serve new creatives that pass every gate at "
+                               "once; the others (and all, when false) wait for review")
 
 
-class StatusChange(BaseModel):
+class CampaignChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    status: Literal["active", "paused"]
+    status: Literal["active", "paused"] | None = None
+    auto_approve: bool | None = Field(default=None,
+                                      description="serve new creatives that pass every gate at once")
+
+
+CreativeFields = dict[str, list[str]]
+
+
+class CreativeAdd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fields: CreativeFields = Field(description="the platform's fields, e.g. {'title': ['...']}")
+
+
+class Approve(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fields: CreativeFields | None = Field(
+        default=None, description="edit and approve: these fields replace the creative's; checked again")
+
+
+class Reject(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(default="", max_length=500)
+
+
+class BulkApprove(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    creative_ids: list[int] | None = Field(default=None, max_length=500,
+                                           description="default: every pending creative of the campaign")
 
 
 class Regenerate(BaseModel):

@@ -31,6 +31,8 @@ from adcraft.store.models import (
     GenerationJob,
 )
 
+SERVABLE = ("active", "paused")  # approved creatives: in rotation, or paused out of it
+
 
 class NotFound(InputError):
     """An id that does not exist or belongs to another advertiser (the API answers 404)."""
@@ -56,15 +58,19 @@ def get_advertiser(session: Session, advertiser_id: int) -> Advertiser:
 
 def create_campaign(session: Session, advertiser_id: int, brief: Brief | dict[str, Any], *,
                     name: str | None = None, policy: str = "thompson", model: str | None = None,
-                    policy_params: dict[str, Any] | None = None) -> tuple[Campaign, GenerationJob]:
-    """A campaign and its queued first generation job (`Runtime.create_campaign` also starts it)."""
+                    policy_params: dict[str, Any] | None = None,
+                    auto_approve: bool = False) -> tuple[Campaign, GenerationJob]:
+    """A campaign and its queued first generation job (`Runtime.create_campaign` also starts it).
+
+    Its creatives wait for review unless `auto_approve`: then those passing every gate serve at once.
+    """
     if not isinstance(brief, Brief):
         brief = Brief.model_validate(brief)
     make_policy(policy, **(policy_params or {}))  # InputError now, not at the first decision
     campaign = Campaign(
         advertiser_id=advertiser_id, name=(name or brief.product)[:200], brief=brief.model_dump(mode="json"),
         platform=brief.platform, policy=policy, policy_params=dict(policy_params or {}), status="active",
-        model=model, version=0,
+        model=model, version=0, auto_approve=bool(auto_approve),
     )
     session.add(campaign)
     session.flush()
@@ -93,10 +99,13 @@ def get_campaign(session: Session, advertiser_id: int, campaign_id: int) -> Camp
     return campaign
 
 
-def list_creatives(session: Session, advertiser_id: int, campaign_id: int) -> list[Creative]:
+def list_creatives(session: Session, advertiser_id: int, campaign_id: int,
+                   status: str | None = None) -> list[Creative]:
     get_campaign(session, advertiser_id, campaign_id)
-    return list(session.scalars(select(Creative).where(Creative.campaign_id == campaign_id)
-                                .order_by(Creative.id)))
+    query = select(Creative).where(Creative.campaign_id == campaign_id)
+    if status is not None:
+        query = query.where(Creative.status == status)
+    return list(session.scalars(query.order_by(Creative.id)))
 
 
 def get_creative(session: Session, advertiser_id: int, creative_id: int) -> Creative:
@@ -130,13 +139,19 @@ def bump_version(session: Session, campaign_id: int) -> None:
 
 def set_creative_status(session: Session, advertiser_id: int, creative_id: int, status: str,
                         reason: str = "") -> Creative:
-    """Pause or resume a creative. A blocked creative stays blocked (its findings say why)."""
+    """Pause or resume an approved creative. A blocked creative stays blocked (its findings say why);
+    a pending one is approved first (`review.approve`), a rejected one never serves."""
     if status not in ("active", "paused"):
         raise InputError(f"status {status!r}: a creative can be set to 'active' or 'paused'")
     creative = get_creative(session, advertiser_id, creative_id)
+    verb = "resumed" if status == "active" else "paused"
     if creative.status == "blocked":
-        raise Conflict(f"creative {creative_id} is blocked by compliance findings and cannot be "
-                       f"{'resumed' if status == 'active' else 'paused'}")
+        raise Conflict(f"creative {creative_id} is blocked by compliance findings and cannot be {verb}")
+    if creative.status == "pending":
+        raise Conflict(f"creative {creative_id} is pending review and cannot be {verb}: approve or "
+                       "reject it first")
+    if creative.status == "rejected":
+        raise Conflict(f"creative {creative_id} was rejected in review and cannot be {verb}")
     if creative.status != status:
         creative.status = status
         creative.status_reason = reason or ("resumed" if status == "active" else "paused by the advertiser")
@@ -163,8 +178,8 @@ def _counter_rows(session: Session, campaign_id: int) -> list[CreativeCounter]:
 
 def _cells(creatives: list[Creative], totals: dict[int, list[float]], draws: int,
            rng: np.random.Generator) -> list[dict[str, Any]]:
-    """One row per creative: counts, CTR + 95% Wilson interval, P(best) among the non-blocked."""
-    candidates = [c for c in creatives if c.status != "blocked"]
+    """One row per creative: counts, CTR + 95% Wilson interval, P(best) among the approved ones."""
+    candidates = [c for c in creatives if c.status in SERVABLE]
     p_best: dict[int, float] = {}
     if candidates:
         clicks = np.array([totals[c.id][1] for c in candidates])
@@ -253,12 +268,13 @@ def _as_dict(report: Any) -> dict[str, Any]:
 
 
 def winners_text(session: Session, campaign_id: int, k: int = 3) -> list[str]:
-    """Copy of the campaign's best non-blocked creatives by CTR (ties: more impressions first)."""
+    """Copy of the campaign's best approved creatives by CTR (ties: more impressions first); never the
+    text of a creative that is pending review or was rejected."""
     rows = session.execute(
         select(Creative, func.coalesce(func.sum(CreativeCounter.impressions), 0),
                func.coalesce(func.sum(CreativeCounter.clicks), 0))
         .outerjoin(CreativeCounter, CreativeCounter.creative_id == Creative.id)
-        .where(Creative.campaign_id == campaign_id, Creative.status != "blocked")
+        .where(Creative.campaign_id == campaign_id, Creative.status.in_(SERVABLE))
         .group_by(Creative.id)
     ).all()
     ranked = sorted(rows, key=lambda r: ((r[2] + 1) / (r[1] + 2), r[1]), reverse=True)  # Laplace CTR
@@ -303,21 +319,35 @@ def timeseries(session: Session, advertiser_id: int, campaign_id: int, *, bucket
 def campaign_dict(campaign: Campaign) -> dict[str, Any]:
     return {"id": campaign.id, "name": campaign.name, "platform": campaign.platform,
             "policy": campaign.policy, "policy_params": campaign.policy_params, "status": campaign.status,
-            "model": campaign.model,
+            "model": campaign.model, "auto_approve": bool(campaign.auto_approve),
             "brief": campaign.brief, "created_at": campaign.created_at.isoformat()}
 
 
 def creative_dict(creative: Creative) -> dict[str, Any]:
     return {"id": creative.id, "campaign_id": creative.campaign_id, "fields": creative.fields,
             "status": creative.status, "status_reason": creative.status_reason,
+            "origin": creative.origin, "edited": creative.original_fields is not None,
+            "original_fields": creative.original_fields,
             "findings": creative.findings, "generation": creative.generation,
+            "reviewed_at": creative.reviewed_at.isoformat() if creative.reviewed_at else None,
             "created_at": creative.created_at.isoformat()}
 
 
 def job_dict(job: GenerationJob) -> dict[str, Any]:
     return {"id": job.id, "campaign_id": job.campaign_id, "kind": job.kind, "status": job.status,
-            "n_requested": job.n_requested, "n_active": job.n_active, "n_blocked": job.n_blocked,
-            "n_dropped": job.n_dropped, "error": job.error or None,
+            "n_requested": job.n_requested, "n_produced": job.n_produced, "n_active": job.n_active,
+            "n_pending": job.n_pending, "n_blocked": job.n_blocked, "n_dropped": job.n_dropped,
+            "dropped_reasons": job.dropped_reasons or [], "error": job.error or None,
+            "shortfall": _shortfall(job),
             "created_at": job.created_at.isoformat(),
             "started_at": job.started_at.isoformat() if job.started_at else None,
             "finished_at": job.finished_at.isoformat() if job.finished_at else None}
+
+
+def _shortfall(job: GenerationJob) -> str | None:
+    """A finished job's note when it produced fewer creatives than requested (a failed one has `error`)."""
+    if job.status != "done":
+        return None
+    from adcraft.api.review import shortfall_note
+
+    return shortfall_note(job.n_requested, job.n_produced, job.dropped_reasons or [])
