@@ -1,4 +1,5 @@
-"""`adcraft keys create`, `adcraft campaign list|stats`, `adcraft db upgrade`: output and exit codes."""
+"""`adcraft keys create`, `adcraft campaign list|stats|approve|reject`, `adcraft db upgrade`: output and
+exit codes."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def adcraft(*args: str, home: Path) -> subprocess.CompletedProcess:
 def test_keys_campaign_list_and_stats(tmp_path: Path):
     db_path = tmp_path / "cli.db"
     upgraded = adcraft("db", "upgrade", "--db", str(db_path), home=tmp_path)
-    assert upgraded.returncode == 0 and "0001" in upgraded.stdout
+    assert upgraded.returncode == 0 and "0002" in upgraded.stdout
     created = adcraft("keys", "create", "--advertiser", "acme", "--db", str(db_path), home=tmp_path)
     assert created.returncode == 0, created.stderr
     key = created.stdout.strip()
@@ -70,13 +71,16 @@ def test_campaign_create_generates_and_checks_on_the_tiny_model(tmp_path: Path, 
     brief.write_text("product: trail running shoes\nlanguage: en\nplatform: generic\nn_variants: 2\n")
     result = subprocess.run(
         [sys.executable, "-m", "adcraft.cli.main", "campaign", "create", "-a", "acme", "--brief", str(brief),
-         "--model", str(tiny_model_dir), "--db", db, "--json"],
+         "--model", str(tiny_model_dir), "--db", db, "--json", "--auto-approve"],
         capture_output=True, text=True, timeout=600,
         env={"ADCRAFT_HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "ADCRAFT_GEN_MAX_NEW_TOKENS": "24"})
     assert result.returncode == 0, result.stderr[-2000:]
     out = json.loads(result.stdout)
     assert out["job"]["status"] == "done" and out["campaign"]["model"] == str(tiny_model_dir)
-    assert out["creatives"] and all(c["status"] in ("active", "blocked") for c in out["creatives"])
+    assert out["campaign"]["auto_approve"] is True and out["creatives"]
+    for c in out["creatives"]:  # auto-approved exactly when no gate blocks it; the others wait
+        failing = any(f["severity"] == "block" for f in c["findings"])
+        assert c["status"] == ("pending" if failing else "active") and c["origin"] == "generated"
 
 
 def test_keys_list_and_revoke_lock_a_key_out_of_the_api(client, keys, settings, tmp_path: Path):
@@ -108,3 +112,35 @@ def test_keys_list_and_revoke_lock_a_key_out_of_the_api(client, keys, settings, 
     assert "already revoked" in adcraft("keys", "revoke", head, "--db", db, home=tmp_path).stderr
     assert client.get("/v1/campaigns", headers={"X-API-Key": second}).status_code == 200
     assert adcraft("keys", "revoke", second, "--db", db, home=tmp_path).returncode == 0
+
+
+def test_campaign_approve_and_reject_review_pending_creatives(tmp_path: Path):
+    db_path = tmp_path / "cli.db"
+    assert adcraft("keys", "create", "-a", "acme", "--db", str(db_path), home=tmp_path).returncode == 0
+    assert adcraft("keys", "create", "-a", "globex", "--db", str(db_path), home=tmp_path).returncode == 0
+    db = Database(str(db_path))
+    with db.write() as s:
+        campaign = Campaign(advertiser_id=1, name="shoes", brief={"product": "trail running shoes",
+                            "language": "en"}, platform="generic", policy="ts", policy_params={})
+        s.add(campaign)
+        s.flush()
+        texts = ("Trail running shoes", "The best trail running shoes", "Trail running shoes for you")
+        rows = [Creative(campaign_id=campaign.id, fields={"text": [t]}, findings=[], generation={})
+                for t in texts]
+        s.add_all(rows)
+        s.flush()
+        campaign_id, (good, bad, other) = campaign.id, [r.id for r in rows]
+    db.dispose()
+    base = ("--db", str(db_path))
+    foreign = adcraft("campaign", "approve", str(campaign_id), "-a", "globex", *base, home=tmp_path)
+    assert foreign.returncode == 2 and "not found" in foreign.stderr
+    rejected = adcraft("campaign", "reject", str(other), "-a", "acme", "--reason", "dull", *base,
+                       home=tmp_path)
+    assert rejected.returncode == 0, rejected.stderr
+    approved = adcraft("campaign", "approve", str(campaign_id), "-a", "acme", "--json", *base, home=tmp_path)
+    assert approved.returncode == 0, approved.stderr
+    result = json.loads(approved.stdout)
+    assert result["approved"] == [good] and [s["id"] for s in result["skipped"]] == [bad]
+    assert "en.absolute.best" in result["skipped"][0]["reason"]
+    again = adcraft("campaign", "reject", str(good), "-a", "acme", *base, home=tmp_path)
+    assert again.returncode == 2 and "already approved" in again.stderr and "Traceback" not in again.stderr

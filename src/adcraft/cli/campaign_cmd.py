@@ -1,9 +1,11 @@
-"""`adcraft keys create|list|revoke` and `adcraft campaign create|list|stats`.
+"""`adcraft keys create|list|revoke` and `adcraft campaign create|list|stats|approve|reject`.
 
 These talk to the database directly (`--db`, default $ADCRAFT_DB or ADCRAFT_HOME/adcraft.db), as the
 operator of the deployment, and name the advertiser with `--advertiser`. A running `adcraft serve`
 on the same database sees what they write at its next decision (campaign versions). `campaign
-create` runs generation in this process and waits for it, showing each creative and its findings.
+create` runs generation in this process and waits for it, showing each creative and its findings;
+they wait for review (`campaign approve`, the dashboard or the API) unless `--auto-approve` serves
+those that pass every gate at once.
 """
 
 from __future__ import annotations
@@ -137,10 +139,14 @@ def campaign_create(
     name: Annotated[str | None, typer.Option(help="campaign name (default: the product)")] = None,
     policy: Annotated[str, typer.Option(help="ts, ucb, eps, lints, linucb")] = "ts",
     model: Annotated[str | None, typer.Option(help="model spec for generation")] = None,
+    auto_approve: Annotated[bool, typer.Option(
+        "--auto-approve",
+        help="serve at once the creatives that pass every gate (default: all wait for review)",
+    )] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Create a campaign, generate and check its creatives (in this process), store them."""
+    """Create a campaign, generate and check its creatives (in this process), store them for review."""
 
     def run() -> None:
         from adcraft.api import services
@@ -155,7 +161,8 @@ def campaign_create(
         advertiser_id = _advertiser_id(database, advertiser)
         with database.write() as session:
             campaign, job = services.create_campaign(
-                session, advertiser_id, brief, name=name, policy=policy, model=model
+                session, advertiser_id, brief, name=name, policy=policy, model=model,
+                auto_approve=auto_approve,
             )
         runner = GenerationRunner(database, Settings.from_env(db_url=database.url, model=model))
         with console.status(f"generating {brief.n_variants} variants for campaign {campaign.id}..."):
@@ -176,15 +183,75 @@ def campaign_create(
                 )
             )
         else:
-            table = Table(title=f"campaign {campaign.id}: {campaign.name} ({job.status})")
-            for column in ("creative", "status", "text", "findings"):
-                table.add_column(column)
-            for c in creatives:
-                text = " | ".join(v for values in c.fields.values() for v in values)
-                table.add_row(str(c.id), c.status, text, "; ".join(f["reason"] for f in c.findings) or "-")
-            console.print(table)
+            _print_creatives(f"campaign {campaign.id}: {campaign.name} ({job.status})", creatives)
+            note = services.job_dict(job)["shortfall"]
+            if note:
+                err_console.print(note, soft_wrap=True)
+            if any(c.status == "pending" for c in creatives):
+                err_console.print(f"pending creatives are not served until approved: `adcraft campaign "
+                                  f"approve {campaign.id} -a {advertiser}`, the dashboard, or the API",
+                                  style="dim", soft_wrap=True)
         if job.status == "failed":
             raise InputError(f"generation failed: {job.error}")
+
+    guarded(run)
+
+
+def _print_creatives(title: str, creatives: list[Any]) -> None:
+    table = Table(title=title)
+    for column in ("creative", "status", "origin", "text", "findings"):
+        table.add_column(column)
+    for c in creatives:
+        text = " | ".join(v for values in c.fields.values() for v in values)
+        findings = "; ".join(f"{f['severity']}: {f['reason']}" for f in c.findings) or "-"
+        table.add_row(str(c.id), c.status, c.origin, text, findings)
+    console.print(table)
+
+
+def campaign_approve(
+    campaign_id: Annotated[int, typer.Argument(help="campaign id")],
+    advertiser: AdvertiserOption,
+    creative: Annotated[list[int] | None, typer.Option(
+        "--creative", "-c", help="creative id to approve (repeatable; default: every pending one)")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Approve pending creatives that pass every gate; the others are listed with the reason."""
+
+    def run() -> None:
+        from adcraft.api import review
+
+        database = _database(db)
+        advertiser_id = _advertiser_id(database, advertiser)
+        with database.write() as session:
+            result = review.approve_many(session, advertiser_id, campaign_id, creative or None)
+        if as_json:
+            print(json.dumps(result, ensure_ascii=False))
+            return
+        console.print(f"approved: {', '.join(map(str, result['approved'])) or 'none'}")
+        for skipped in result["skipped"]:
+            line = f"skipped {skipped['id']} ({skipped['status']}): {skipped['reason']}"
+            console.print(line, soft_wrap=True)
+
+    guarded(run)
+
+
+def campaign_reject(
+    creative_id: Annotated[int, typer.Argument(help="creative id")],
+    advertiser: AdvertiserOption,
+    reason: Annotated[str, typer.Option(help="why (kept with the creative)")] = "",
+    db: DbOption = None,
+) -> None:
+    """Reject a pending creative: it is kept with the reason and never served."""
+
+    def run() -> None:
+        from adcraft.api import review
+
+        database = _database(db)
+        advertiser_id = _advertiser_id(database, advertiser)
+        with database.write() as session:
+            review.reject(session, advertiser_id, creative_id, reason)
+        console.print(f"rejected creative {creative_id}")
 
     guarded(run)
 
@@ -272,9 +339,12 @@ def register(app: typer.Typer) -> None:
     keys_app.command("revoke")(keys_revoke)
     app.add_typer(keys_app, name="keys")
     campaign_app = typer.Typer(
-        help="Campaigns: create (generate + check), list, stats.", no_args_is_help=True
+        help="Campaigns: create (generate + check), list, stats, approve / reject (review).",
+        no_args_is_help=True,
     )
     campaign_app.command("create")(campaign_create)
+    campaign_app.command("approve")(campaign_approve)
+    campaign_app.command("reject")(campaign_reject)
     campaign_app.command("list")(campaign_list)
     campaign_app.command("stats")(campaign_stats)
     app.add_typer(campaign_app, name="campaign")
