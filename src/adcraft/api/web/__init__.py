@@ -1,7 +1,7 @@
 """The web dashboard: server-rendered Jinja2 pages over the same services as the JSON API.
 
 `router` is included by `adcraft.api.app.create_app`. Pages: sign in / out, campaigns, the
-new-campaign form, creatives in platform previews, performance (stats, charts, A/B report),
+new-campaign form, creatives in platform previews with their review, performance (stats, charts, A/B report),
 training runs. Every page route is a `WebRoute`, so errors render HTML pages, never tracebacks.
 """
 
@@ -10,11 +10,13 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from adcraft.api.web import pages_auth, pages_campaigns, pages_performance, pages_runs
+from adcraft.api.web import pages_auth, pages_campaigns, pages_performance, pages_review, pages_runs
 from adcraft.api.web.routing import error_page
 
 router = APIRouter(include_in_schema=False)
-for module in (pages_auth, pages_campaigns, pages_performance, pages_runs):
+# pages_review before pages_campaigns: its fixed creative actions (approve, edit, reject) come before
+# the pause / resume route's {action}
+for module in (pages_auth, pages_review, pages_campaigns, pages_performance, pages_runs):
     router.include_router(module.router)
 
 # JSON clients keep the API's JSON 404s; for a person in a browser a mistyped URL is a page.

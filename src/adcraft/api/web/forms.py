@@ -32,6 +32,7 @@ class CampaignForm:
     examples: str = ""
     must_include: str = ""
     must_avoid: str = ""
+    auto_approve: str = ""  # "1" when the box is ticked: serve what passes every gate at once
 
     @classmethod
     def from_post(cls, data: dict[str, str]) -> CampaignForm:

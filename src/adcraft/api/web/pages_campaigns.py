@@ -1,5 +1,5 @@
-"""Campaign pages: the list, the new-campaign form, creatives in previews with pause / resume, the brief,
-and the generation job's progress (JSON for the page's polling script)."""
+"""Campaign pages: the list, the new-campaign form, creatives in previews with pause / resume (review
+actions are in pages_review), the brief, and the generation job's progress (JSON for the polling script)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 
 from adcraft.api import services
 from adcraft.api.web import forms
-from adcraft.api.web.previews import creative_views
+from adcraft.api.web.previews import creative_views, edit_boxes
 from adcraft.api.web.routing import WebRoute, platform_name, read_session, redirect, signed_in, write_session
 from adcraft.core.types import MAX_VARIANTS
 
@@ -32,6 +32,7 @@ def campaign_summary(campaign: Any, creatives: list[Any] | None = None) -> dict[
     if creatives is not None:
         summary["n_total"] = len(creatives)
         summary["n_active"] = sum(1 for c in creatives if c.status == "active")
+        summary["n_pending"] = sum(1 for c in creatives if c.status in ("pending", "blocked"))
     return summary
 
 
@@ -43,12 +44,25 @@ def job_view(job: Any | None) -> dict[str, Any] | None:
     messages = {
         "queued": f"Queued: {job.n_requested} variants will be written shortly.",
         "running": f"{action} {job.n_requested} variants with the model; this takes seconds to minutes.",
-        "done": (f"Generated: {job.n_active} active, {job.n_blocked} blocked by compliance, "
-                 f"{job.n_dropped} dropped (too long, duplicate or unparseable)."),
+        "done": _done_message(job),
         "failed": f"Generation failed: {job.error or 'unknown error'}",
     }
     return {"id": job.id, "status": job.status, "kind": job.kind, "finished": job.status in FINISHED,
             "message": messages.get(job.status, job.status), "progress": 1 if job.status == "done" else None}
+
+
+def _done_message(job: Any) -> str:
+    """'Generated 3 of 4: 3 waiting for review, 0 active (1 fails a gate); 5 dropped: ...'."""
+    from adcraft.api.review import dropped_text
+
+    text = (f"Generated {job.n_produced} of {job.n_requested}: {job.n_pending} waiting for review, "
+            f"{job.n_active} active")
+    if job.n_blocked:
+        text += f" ({job.n_blocked} fail{'s' if job.n_blocked == 1 else ''} a gate)"
+    if job.n_dropped:
+        why = dropped_text(job.dropped_reasons or [])
+        text += f"; {job.n_dropped} dropped" + (f": {why}" if why else "")
+    return text + "."
 
 
 @router.get("/campaigns")
@@ -82,23 +96,39 @@ async def new_campaign(request: Request) -> Response:
         return _form_page(page, form, errors, status=422)
     # the same call as POST /v1/campaigns: stores the campaign, starts generation in the background
     campaign, _job = await run_in_threadpool(
-        request.app.state.runtime.create_campaign, page.advertiser_id, brief, name=form.name.strip() or None)
+        request.app.state.runtime.create_campaign, page.advertiser_id, brief, name=form.name.strip() or None,
+        auto_approve=form.auto_approve == "1")
     return redirect(f"/campaigns/{campaign.id}")
 
 
 @router.get("/campaigns/{campaign_id}")
 def campaign_page(request: Request, campaign_id: int) -> Response:
-    page = signed_in(request)
-    with read_session(request) as db:
+    return render_campaign(signed_in(request), campaign_id)
+
+
+# what needs a reviewer first, then what serves; what never serves last
+CARD_ORDER = {"pending": 0, "blocked": 0, "active": 1, "paused": 2, "rejected": 3}
+
+
+def render_campaign(page: Any, campaign_id: int, status_code: int = 200,
+                    card_errors: dict[int, Any] | None = None,
+                    drafts: dict[int, dict[str, str]] | None = None,
+                    add_form: dict[str, Any] | None = None) -> Response:
+    """The creatives page. A rejected review form comes back with its error on its card (`card_errors`:
+    creative id -> {"message", "findings"}) and the text as typed (`drafts`: creative id -> field ->
+    text); a rejected add-a-creative form likewise (`add_form`: {"open", "error", "fields"})."""
+    with read_session(page.request) as db:
         campaign = services.get_campaign(db, page.advertiser_id, campaign_id)
         creatives = services.list_creatives(db, page.advertiser_id, campaign_id)
         jobs = services.list_jobs(db, page.advertiser_id, campaign_id)
         summary = campaign_summary(campaign, creatives)
+        summary["auto_approve"] = bool(campaign.auto_approve)
         views = creative_views(creatives, campaign.platform, summary["language"])
-    # blocked creatives last: what is live comes first
-    views.sort(key=lambda v: (v.status == "blocked", v.id))
-    return page.render("campaign.html", campaign=summary, creatives=views,
-                       job=job_view(jobs[-1] if jobs else None), tab="creatives", nav="campaigns")
+    views.sort(key=lambda v: (CARD_ORDER.get(v.status, 4), v.id))
+    add_form = add_form or {"open": False, "error": None, "fields": edit_boxes(summary["platform"], {})}
+    return page.render("campaign.html", status_code=status_code, campaign=summary, creatives=views,
+                       job=job_view(jobs[-1] if jobs else None), tab="creatives", nav="campaigns",
+                       card_errors=card_errors or {}, drafts=drafts or {}, add_form=add_form)
 
 
 @router.get("/campaigns/{campaign_id}/job.json")

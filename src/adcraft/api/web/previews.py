@@ -38,6 +38,8 @@ class CreativeView:
     fields: list[FieldView]
     findings: list[dict[str, Any]]
     generation: dict[str, Any] = field(default_factory=dict)
+    origin: str = "generated"  # generated / regenerated / manual
+    edited: bool = False  # a reviewer changed the text before approving it
 
     @property
     def preview(self) -> str:
@@ -62,6 +64,23 @@ class CreativeView:
     @property
     def label(self) -> str:
         return f"#{self.id}"
+
+    @property
+    def reviewable(self) -> bool:
+        """Waiting for a reviewer: approve, edit and approve, or reject."""
+        return self.status in ("pending", "blocked")
+
+    def edit_fields(self) -> list[dict[str, Any]]:
+        return edit_boxes(self.platform.id, {view.name: self.texts(view.name) for view in self.fields})
+
+
+def edit_boxes(platform_id: str, fields: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """One editable box per platform field (review edits, adding a creative by hand); a multi-value
+    field holds one value per line."""
+    platform = get_platform(platform_id) if platform_id in PLATFORMS else PLATFORMS["generic"]
+    return [{"name": spec.name, "label": spec.name.replace("_", " "), "multi": spec.max_count > 1,
+             "text": "\n".join(fields.get(spec.name, [])), "limit": spec.max_length,
+             "max_count": spec.max_count} for spec in platform.fields]
 
 
 def unit_label(platform: Platform) -> str:
@@ -88,6 +107,8 @@ def creative_view(row: Any, platform_id: str, language: str = "zh") -> CreativeV
         id=row.id, status=row.status, status_reason=getattr(row, "status_reason", "") or "",
         platform=platform, language=language, fields=views,
         findings=[dict(f) for f in (row.findings or [])], generation=dict(row.generation or {}),
+        origin=getattr(row, "origin", None) or "generated",
+        edited=getattr(row, "original_fields", None) is not None,
     )
 
 
