@@ -80,14 +80,19 @@ def seed_demo(db, advertiser_id: int) -> list[int]:
         for spec in DEMO:
             campaign, job = services.create_campaign(session, advertiser_id, spec["brief"])
             rows = []
-            for fields, findings in spec["creatives"]:
+            for index, (fields, findings) in enumerate(spec["creatives"]):
                 blocked = any(f["severity"] == "block" for f in findings)
                 reason = "; ".join(f["reason"] for f in findings if f["severity"] == "block")
+                # approved unless a gate blocks it: that one waits for review, to be edited or rejected
                 rows.append(Creative(campaign_id=campaign.id, fields=fields, findings=findings,
-                                     status="blocked" if blocked else "active", status_reason=reason,
+                                     status="pending" if blocked else "active",
+                                     status_reason=f"fails a gate ({reason})" if blocked
+                                     else "approved in review",
+                                     origin="regenerated" if index == 2 else "generated",
                                      generation={"model_id": "demo"}))
             session.add_all(rows)
             job.status, job.n_active = "done", sum(r.status == "active" for r in rows)
-            job.n_blocked = len(rows) - job.n_active
+            job.n_produced, job.n_pending = len(rows), len(rows) - job.n_active
+            job.n_blocked = job.n_pending
             ids.append(campaign.id)
     return ids

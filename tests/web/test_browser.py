@@ -153,11 +153,32 @@ def test_create_a_campaign_on_the_tiny_model_and_watch_it_generate(page, server:
     expect(status).to_have_attribute("aria-live", "polite")
     # the page's script polls the job and reloads when it ends: no manual refresh here
     expect(page.locator("article.creative").first).to_be_visible(timeout=240_000)
-    expect(status).to_contain_text("Generated: 2 active")
+    # nothing serves before review: every new creative waits, with its findings beside it
+    expect(status).to_contain_text(re.compile(r"Generated [12] of 2: [12] waiting for review, 0 active"))
+    expect(page.get_by_role("heading", name=re.compile("^Review: "))).to_be_visible()
     expect(page.locator(".preview.product").first).to_be_visible()
     expect(page.locator("table.lengths td.num").first).to_contain_text("/ 60")
     server.state["campaign_id"] = int(page.url.rstrip("/").split("/")[-1])
     shot(page, "campaign-tiny-model")
+    # a random model's copy is not shippable: each creative is edited, checked again, and approved
+    texts = iter(["白色牛仔外套 简约百搭上衣女", "牛仔布白色外套 春秋新款上衣"])
+    while page.locator("article.creative.pending").count():
+        _edit_and_approve(page, page.locator("article.creative.pending").first, next(texts))
+        expect(page.locator("[role=status]").first).to_contain_text("edited and approved")
+    expect(page.locator("article.creative.active").first).to_contain_text("edited")
+    with server.api() as api:
+        decided = api.post(f"/v1/campaigns/{server.state['campaign_id']}/decide", json={})
+    assert decided.status_code == 200 and decided.json()["fields"]["title"][0] in (
+        "白色牛仔外套 简约百搭上衣女", "牛仔布白色外套 春秋新款上衣")
+
+
+def _edit_and_approve(page, card, text: str) -> None:  # noqa: ANN001 - playwright objects
+    """Open the card's "Edit and approve", write `text` as its title, check and approve."""
+    details = card.locator("details").filter(has=page.locator("form[action$='/edit']"))
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    card.locator("textarea[name='f.title']").fill(text)
+    card.get_by_role("button", name=re.compile("^Check and approve")).click()
 
 
 def _traffic(server: Server, campaign_id: int, n: int, n_clicks: int,
@@ -229,8 +250,14 @@ def test_regenerate_from_winners_adds_creatives(page, server: Server) -> None:
     page.get_by_label("New variants").fill("1")
     page.get_by_role("button", name="Regenerate from winners").click()
     expect(page.locator("[role=status]").first).to_contain_text("Regenerating 1 new variant from the winners")
-    expect(page.locator("[data-job-text]")).to_contain_text("Generated: 1 active", timeout=240_000)
+    expect(page.locator("[data-job-text]")).to_contain_text("Generated 1 of 1: 1 waiting for review",
+                                                            timeout=240_000)
     expect(page.locator("article.creative")).to_have_count(3)
+    regenerated = page.locator("article.creative.pending")
+    expect(regenerated.locator(".tag")).to_have_text("regenerated")  # marked, and waiting for review
+    page.get_by_label(re.compile("^Reason for rejecting")).fill("not on brief")
+    regenerated.get_by_role("button", name=re.compile("^Reject creative")).click()
+    expect(page.locator("article.creative.rejected")).to_contain_text("rejected in review: not on brief")
     with server.api() as api:
         jobs = api.get(f"/v1/campaigns/{campaign_id}/jobs").json()
     assert [j["kind"] for j in jobs] == ["create", "regenerate"] and jobs[-1]["status"] == "done"
@@ -346,9 +373,11 @@ def test_demo_campaigns_in_every_preview_and_the_screenshots(browser, page, serv
 
     page.goto(f"{server.url}/campaigns/{product_id}")
     expect(page.locator(".preview.product").first).to_be_visible()
-    blocked = page.locator("article.creative.blocked")
-    expect(blocked).to_contain_text("广告法")  # the finding's reason is shown
-    expect(blocked.get_by_role("button")).to_have_count(0)  # a blocked creative cannot be resumed
+    pending = page.locator("article.creative.pending")
+    expect(pending).to_contain_text("广告法")  # the finding's reason is shown beside the review forms
+    expect(pending.get_by_role("button", name=re.compile("^Approve creative"))).to_have_count(0)  # edit it
+    expect(pending.get_by_role("button", name=re.compile("^Check and approve"))).to_be_visible()
+    shot(page, "review")
     expect(page.locator("td.over").first).to_contain_text("too long")
 
     page.goto(f"{server.url}/campaigns/{search_id}/performance")

@@ -80,10 +80,10 @@ def performance_context(db: Any, advertiser_id: int, campaign_id: int, params: d
                 for s in stats["segments"]]
     width = charts.bucket_width(_traffic_span_s(db, campaign_id), MAX_BUCKETS)
     series = services.timeseries(db, advertiser_id, campaign_id, bucket_seconds=width)
-    arms = [str(r["creative_id"]) for r in rows if r["status"] != "blocked"]
+    arms = [str(r["creative_id"]) for r in rows if r["status"] in services.SERVABLE]
     buckets = charts.from_service_timeseries(series, arms, MAX_BUCKETS)
     by_traffic = [r["creative_id"] for r in sorted(rows, key=lambda r: -r["impressions"])
-                  if r["status"] != "blocked"]
+                  if r["status"] in services.SERVABLE]
     report, ab_errors, ab_choice = _ab(db, advertiser_id, campaign_id, params, by_traffic)
     return {
         "campaign": summary, "stats": stats, "rows": rows, "segments": segments,
@@ -91,7 +91,7 @@ def performance_context(db: Any, advertiser_id: int, campaign_id: int, params: d
         "legend": charts.legend(arms, names), "chart_rows": charts.table_rows(buckets),
         "report": report, "ab_errors": ab_errors,
         "ab_choice": ab_choice, "choices": [(str(r["creative_id"]), r["name"]) for r in rows
-                                            if r["status"] != "blocked"],
+                                            if r["status"] in services.SERVABLE],
         "names": names, "tab": "performance", "nav": "campaigns",
     }
 
