@@ -49,11 +49,16 @@ _CONFUSABLES = {
     "ь": "b",
 }
 
-# Traditional hanzi that occur in the rule terms, so 頂級 / 絕對 / 穩賺 do not slip past.
+# Traditional hanzi that occur in the rule terms, so 頂級 / 絕對 / 穩賺 / 馳名商標 do not slip
+# past. Only characters that are never written in simplified text are mapped (not 乾, 後, 髮).
 _TRADITIONAL = dict(
     zip(
-        "級絕對獨網選癒賺險國極萬無療證優貨廠專權銷藥腫壓擔穩虧廣頭價負資頂軍號準讚",
-        "级绝对独网选愈赚险国极万无疗证优货厂专权销药肿压担稳亏广头价负资顶军号准赞",
+        "級絕對獨網選癒賺險國極萬無療證優貨廠專權銷藥腫壓擔穩虧廣頭價負資頂軍號準讚"
+        "視薦馳標檢僅開運財護體醫師產別輕鬆減風賭場獎領導過試錄學業賠報機關會隊擊"
+        "覺東爾寶單筆燈類歡終豐門們為強絲義與衛區錢變讓淨貼張長實鑽戰連邊癢療顧",
+        "级绝对独网选愈赚险国极万无疗证优货厂专权销药肿压担稳亏广头价负资顶军号准赞"
+        "视荐驰标检仅开运财护体医师产别轻松减风赌场奖领导过试录学业赔报机关会队击"
+        "觉东尔宝单笔灯类欢终丰门们为强丝义与卫区钱变让净贴张长实钻战连边痒疗顾",
         strict=True,
     )
 )
