@@ -43,7 +43,8 @@ def test_lookalike_numbers_are_not_pii() -> None:
     assert find_pii("订单号202401010000000001") == []  # 18 digits, bad check digit
     assert find_pii("身份证440306198807151234") == []  # one digit off
     assert find_pii("货号6222021234567890121") == []  # fails Luhn
-    assert find_pii("价格13999元，热线400-820-8820") == []
+    # A price is not a number to call; a 400 hotline is contact information platforms forbid.
+    assert [f.rule_id for f in find_pii("价格13999元，热线400-820-8820")] == ["pii.cn_service"]
     assert find_pii("型号12345678901") == []  # 11 digits but not a mobile prefix
     assert find_pii("订单138123456789") == []  # 12 digits: not a mobile number
 

@@ -1,8 +1,11 @@
-"""Personal data in ad copy or training data: Chinese mobile numbers, e-mail addresses, 18-digit
-resident ID numbers (ISO 7064 MOD 11-2 check digit) and bank-card numbers (Luhn check).
+"""Personal data and contact details in ad copy or training data: Chinese mobile, landline and
+400/800 numbers, international (E.164) and North American numbers, e-mail addresses, WeChat and QQ
+handles, 18-digit resident ID numbers (ISO 7064 MOD 11-2 check digit) and bank-card numbers (Luhn).
 
 Checksums keep ordinary numbers (order ids, prices, SKUs) from being taken for personal data:
 a random 18-digit string passes the ID check one time in eleven, a random card number one in ten.
+Number shapes that ordinary copy also uses (a 7-digit 555-0100 is also "250-1000 sq ft") count
+only next to a word that introduces a phone number (call, text, 电话, 致电).
 """
 
 from __future__ import annotations
@@ -57,12 +60,22 @@ class _PiiKind:
     pattern: re.Pattern[str]
     valid: Callable[[str], bool]
     reason: str
+    group: int = 0  # the regex group that is the personal data (a handle after "微信号：")
+    needs_cue: bool = False  # count only after a phone word (call, text, 电话) in the 20 characters before
+
+
+# Words that introduce a phone number, looked for just before a number shape that is ambiguous.
+_PHONE_CUE = re.compile(
+    r"(call|text|phone|tel|dial|fax|reach us|contact|whatsapp|sms|电话|致电|热线|拨打|手机|联系)"
+)
+_NANP = r"[2-9]\d{2}"  # North American area codes and exchanges never start with 0 or 1
 
 
 _NOT_DIGIT_BEFORE = r"(?<![0-9A-Za-z])"
 _NOT_DIGIT_AFTER = r"(?![0-9A-Za-z])"
 
-# Order matters: an ID number can pass the Luhn check too, so IDs are claimed before cards.
+# Order matters: an ID number can pass the Luhn check too, so IDs are claimed before cards; a
+# 400/800 service number is named as such before the North American shape takes it.
 _KINDS: tuple[_PiiKind, ...] = (
     _PiiKind(
         "pii.email",
@@ -99,6 +112,69 @@ _KINDS: tuple[_PiiKind, ...] = (
         lambda s: True,
         "a mainland China mobile number is personal information",
     ),
+    _PiiKind(
+        "pii.cn_landline",
+        "<PHONE>",
+        # 010-62345678, 021 5888 6666, (0755)86013388: area code 0xx(x), local number of 7-8 digits.
+        re.compile(
+            r"(?<![0-9A-Za-z])(?:\(0[1-9]\d{1,2}\)|0[1-9]\d{1,2})[ \-]?[2-9]\d{2,3}[ \-]?\d{4}(?![0-9])"
+        ),
+        lambda s: len(_digits(s)) in (10, 11, 12),
+        "a landline number is contact information that ad copy and training data must not carry",
+    ),
+    _PiiKind(
+        "pii.cn_service",
+        "<PHONE>",
+        re.compile(r"(?<![0-9A-Za-z\-.])[48]00[ \-]?\d{3}[ \-]?\d{4}(?![0-9])"),
+        lambda s: True,
+        "a 400/800 (toll-free) service number is contact information most platforms forbid in ad copy",
+    ),
+    _PiiKind(
+        "pii.nanp_phone",
+        "<PHONE>",
+        # (415) 555-2671, 415-555-2671, 212.555.0147, 1-800-555-0199
+        re.compile(
+            rf"(?<![0-9A-Za-z\-.])(?:1[ \-.])?(?:\({_NANP}\)\s?|{_NANP}[\-.\s])"
+            r"[2-9]\d{2}[\-.\s]\d{4}(?![0-9])"
+        ),
+        lambda s: True,
+        "a North American phone number is contact information",
+    ),
+    _PiiKind(
+        "pii.intl_phone",
+        "<PHONE>",
+        re.compile(r"(?<![0-9A-Za-z])\+[1-9]\d{0,3}(?:[ \-.]?\(?\d{1,4}\)?){2,5}(?![0-9])"),
+        lambda s: 8 <= len(_digits(s)) <= 15,
+        "an international (E.164) phone number is contact information",
+    ),
+    _PiiKind(
+        "pii.nanp_local",
+        "<PHONE>",
+        re.compile(r"(?<![0-9\-.])[2-9]\d{2}-\d{4}(?![0-9\-])"),
+        lambda s: True,
+        "a local phone number is contact information",
+        needs_cue=True,
+    ),
+    _PiiKind(
+        "pii.wechat",
+        "<WECHAT>",
+        # WeChat ids: 6-20 characters, a letter first; after 微信(号) / vx / wx / 加V.
+        re.compile(
+            r"(?:微信号?|weixin|wechat|vx号?|wx号?|v信|薇信|威信|加\s*v)(?![a-z])\s*(?:号|id)?\s*[:：]?\s*"
+            r"([a-z][-_a-z0-9]{5,19})(?![-_a-z0-9])"
+        ),
+        lambda s: True,
+        "a WeChat id is contact information; platforms forbid sending buyers off the platform",
+        group=1,
+    ),
+    _PiiKind(
+        "pii.qq",
+        "<QQ>",
+        re.compile(r"(?:qq|扣扣|企鹅)\s*(?:号码?|群|id)?\s*[:：]?\s*([1-9]\d{4,11})(?![0-9])"),
+        lambda s: True,
+        "a QQ number is contact information; platforms forbid sending buyers off the platform",
+        group=1,
+    ),
 )
 
 
@@ -114,10 +190,14 @@ def find_pii(text: str) -> list[Finding]:
     findings: list[Finding] = []
     for kind in _KINDS:
         for match in kind.pattern.finditer(folded.text):
-            value = match.group()
+            value = match.group(kind.group)
             if not kind.valid(value if kind.rule_id != "pii.id_card" else value.upper()):
                 continue
-            start, end = folded.span(*match.span())
+            if kind.needs_cue and not _PHONE_CUE.search(
+                folded.text[max(0, match.start() - 20) : match.start()]
+            ):
+                continue
+            start, end = folded.span(*match.span(kind.group))
             if any(start < b and a < end for a, b in taken):
                 continue
             value = text[start:end]
