@@ -40,6 +40,7 @@ def at(where: str, raw: Any, key: str | None = None) -> str:
     if not line:
         return where
     head, sep, tail = where.partition(": ")
+    head = head.split(", line ")[0]  # a nested key's line is the more precise one
     return f"{head}, line {line}{sep}{tail}" if sep else f"{where}, line {line}"
 
 
