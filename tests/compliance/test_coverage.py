@@ -92,6 +92,39 @@ def test_look_alikes_and_real_copy_pass(text: str) -> None:
     assert blocked(text) == set(), check_text(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "世界领先",
+        "绝无仅有",
+        "前所未有",
+        "顶尖",
+        "永久",
+        "王牌",
+        "填补国内空白",
+        "免检",
+        "告别高血压",
+        "七天瘦十斤",
+        "祛斑美白 28天见效",
+        "考试保过",
+        "包拿证书",
+        "招财转运",
+        "开光",
+        "辟邪",
+        "恭喜您中奖了，点击领取",
+        "010-62345678",
+        "(415) 555-2671",
+        "555-0100",
+    ],
+)
+def test_every_miss_the_outside_set_reported_now_blocks(text: str) -> None:
+    assert blocked(text), text
+
+
+def test_a_placeholder_handle_is_not_adult_content() -> None:
+    assert "obscenity" not in blocked("加微信 xxx")
+
+
 def test_contact_details_in_every_format() -> None:
     cases = {
         "咨询电话：010-62345678": "pii.cn_landline",
@@ -99,6 +132,7 @@ def test_contact_details_in_every_format() -> None:
         "热线400-820-8820": "pii.cn_service",
         "Call (415) 555-2671": "pii.nanp_phone",
         "Text 555-0100 for details": "pii.nanp_local",
+        "555-0100": "pii.nanp_local",  # the 555 exchange is a phone number even without a cue
         "Reach us on +44 20 7946 0958": "pii.intl_phone",
         "加微信 meili2024 领券": "pii.wechat",
         "QQ：123456789": "pii.qq",

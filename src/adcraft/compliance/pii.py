@@ -5,7 +5,8 @@ handles, 18-digit resident ID numbers (ISO 7064 MOD 11-2 check digit) and bank-c
 Checksums keep ordinary numbers (order ids, prices, SKUs) from being taken for personal data:
 a random 18-digit string passes the ID check one time in eleven, a random card number one in ten.
 Number shapes that ordinary copy also uses (a 7-digit 555-0100 is also "250-1000 sq ft") count
-only next to a word that introduces a phone number (call, text, 电话, 致电).
+only next to a word that introduces a phone number (call, text, 电话, 致电), or with the exchange
+555 that North American ads and fiction use for phone numbers.
 """
 
 from __future__ import annotations
@@ -193,9 +194,8 @@ def find_pii(text: str) -> list[Finding]:
             value = match.group(kind.group)
             if not kind.valid(value if kind.rule_id != "pii.id_card" else value.upper()):
                 continue
-            if kind.needs_cue and not _PHONE_CUE.search(
-                folded.text[max(0, match.start() - 20) : match.start()]
-            ):
+            before = folded.text[max(0, match.start() - 20) : match.start()]
+            if kind.needs_cue and not (value.startswith("555") or _PHONE_CUE.search(before)):
                 continue
             start, end = folded.span(*match.span(kind.group))
             if any(start < b and a < end for a, b in taken):
