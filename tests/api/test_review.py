@@ -273,6 +273,12 @@ def test_a_job_without_usable_creatives_fails_with_the_reasons(client, keys, fak
     listed = client.get(f"/v1/campaigns/{campaign_id}/jobs", headers=headers).json()
     assert listed[0]["error"] == job["error"]
 
+    fake_generation([], ["title: does not name the product ('牛仔外套') (x)",
+                         "text: does not name the product"])
+    _, per_field = _create(client, headers)
+    assert per_field["dropped_reasons"][0]["reason"] == "does not name the product"
+    assert per_field["dropped_reasons"][0]["count"] == 2
+
     fake_generation([], [])
     _, silent = _create(client, headers)
     assert silent["status"] == "failed" and "returned no candidate" in silent["error"]

@@ -267,8 +267,12 @@ def approve_many(session: Session, advertiser_id: int, campaign_id: int,
 # --- what a generation job dropped ------------------------------------------------------------
 
 def reason_kind(reason: str) -> str:
-    """The kind of a drop reason: its head before any ':' or '(', numbers removed."""
-    head = re.split(r"[:(（：]", reason, maxsplit=1)[0]
+    """The kind of a drop reason: its head before any ':' or '(', numbers removed; a leading field
+    name ('title: does not name the product ...') is skipped, so reasons group across fields."""
+    parts = re.split(r"[:(（：]", reason)
+    head = parts[0]
+    if len(parts) > 1 and re.fullmatch(r"\s*[\w.]+\s*", head) and parts[1].strip():
+        head = parts[1]
     return re.sub(r"\s+", " ", re.sub(r"\d+", "", head)).strip(" ,;-") or "unknown reason"
 
 
