@@ -7,6 +7,8 @@ import csv
 import io
 import json
 import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -91,39 +93,100 @@ def test_unreadable_briefs_files(tmp_path: Path) -> None:
     _assert_user_error(_run("generate", "--brief", str(bad_yaml)), "brief.yaml:", "not valid YAML")
 
 
-def test_generate_json_from_flags_fits_the_platform(tiny_model_dir: Path, tmp_path: Path) -> None:
+class _FaithfulServer(BaseHTTPRequestHandler):
+    """An OpenAI-compatible completions server that writes faithful copy in each platform's format."""
+
+    ADS = {"Headline": "Trail Shoes 240 g\nHeadline: Light Trail Shoes\nHeadline: Trail Shoes For Long Runs\n"
+                       "Description: Trail shoes at 240 g for long runs.\nDescription: Light trail shoes.",
+           "标题": "轻盈跑鞋 周末跑步也舒服", "文案": "这双跑鞋很轻，周末跑步穿着舒服。"}
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def _send(self, body: object) -> None:
+        data = json.dumps(body, ensure_ascii=False).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        self._send({"object": "list", "data": [{"id": "faithful", "object": "model"}]})
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        prompts = body["prompt"] if isinstance(body["prompt"], list) else [body["prompt"]]
+        choices = []
+        for p, prompt in enumerate(prompts):
+            label = prompt.rstrip().splitlines()[-1].rstrip(":：")
+            for i in range(body.get("n", 1)):
+                text = self.ADS[label] + "！" * i  # distinct variants
+                choices.append({"index": p * body.get("n", 1) + i, "text": text, "finish_reason": "stop"})
+        self._send({"object": "text_completion", "choices": choices})
+
+
+@pytest.fixture()
+def endpoint():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _FaithfulServer)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_generate_json_from_flags_fits_the_platform(endpoint: str, tmp_path: Path) -> None:
     out = tmp_path / "creatives.json"
     result = _run("generate", "--product", "trail shoes", "--attributes", "weight#240 g",
                   "--platform", "google_rsa", "--language", "en", "-n", "2", "--seed", "3",
-                  "--model", str(tiny_model_dir), "--format", "json", "--out", str(out))
+                  "--endpoint", endpoint, "--model", "faithful", "--format", "json", "--out", str(out))
     assert result.exit_code == 0, result.output
     rows = json.loads(out.read_text(encoding="utf-8"))
     assert 1 <= len(rows) <= 2 and [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
     google = get_platform("google_rsa")
     for row in rows:
-        assert row["platform"] == "google_rsa" and row["model_id"] == str(tiny_model_dir)
+        assert row["platform"] == "google_rsa" and row["model_id"].startswith("faithful")
         assert 3 <= len(row["fields"]["headline"]) and all(len(h) <= 30 for h in row["fields"]["headline"])
         assert all(google.length(d) <= 90 for d in row["fields"]["description"])
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp file left behind
 
 
-def test_generate_many_briefs_to_csv_and_a_yaml_brief(tiny_model_dir: Path, tmp_path: Path) -> None:
+def test_a_brief_without_usable_copy_is_exit_2_with_the_reasons_and_no_file(tiny_model_dir: Path,
+                                                                              tmp_path: Path) -> None:
+    # The random tiny model writes gibberish: nothing passes the gates, and the CLI says so and why.
+    out = tmp_path / "creatives.json"
+    result = _run("generate", "--product", "trail shoes", "--platform", "google_rsa", "--language", "en",
+                  "-n", "2", "--seed", "3", "--model", str(tiny_model_dir), "--format", "json",
+                  "--out", str(out))
+    _assert_user_error(result, "brief 1 ('trail shoes'): no usable creative", "dropped")
+    assert not out.exists()
+
+
+def test_generate_many_briefs_to_csv_and_a_yaml_brief(endpoint: str, tmp_path: Path) -> None:
     briefs = tmp_path / "briefs.jsonl"
     briefs.write_text('{"content": "类型#上衣*材质#牛仔布", "summary": "ref"}\n'
                       '{"product": "跑鞋", "platform": "taobao_title", "n_variants": 1, "seed": 1}\n',
                       encoding="utf-8")
     out = tmp_path / "out.csv"
-    result = _run("generate", "--briefs", str(briefs), "--model", str(tiny_model_dir), "-n", "1",
-                  "--format", "csv", "--out", str(out))
+    result = _run("generate", "--briefs", str(briefs), "--endpoint", endpoint, "--model", "faithful",
+                  "-n", "1", "--format", "csv", "--out", str(out))
+    # The first brief (a 上衣) gets shoe copy from this server: off product, so nothing is written.
+    _assert_user_error(result, "brief 1 ('上衣'): no usable creative", "does not name the product")
+    assert not out.exists()
+    briefs.write_text('{"product": "跑鞋", "platform": "generic", "n_variants": 1, "seed": 1}\n'
+                      '{"product": "跑鞋", "platform": "taobao_title", "n_variants": 1, "seed": 1}\n',
+                      encoding="utf-8")
+    result = _run("generate", "--briefs", str(briefs), "--endpoint", endpoint, "--model", "faithful",
+                  "-n", "1", "--format", "csv", "--out", str(out))
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
-    assert {r["brief"] for r in rows} <= {"1", "2"} and rows
+    assert {r["brief"] for r in rows} == {"1", "2"}
     assert all(r["prompt_version"] and r["model_id"] for r in rows)
 
     yaml_brief = tmp_path / "brief.yaml"
     yaml_brief.write_text("product: 跑鞋\nattributes: 颜色#白色*风格#运动\nplatform: xiaohongshu_note\n"
                           "n_variants: 1\nseed: 2\n", encoding="utf-8")
-    result = _run("generate", "--brief", str(yaml_brief), "--model", str(tiny_model_dir))
+    result = _run("generate", "--brief", str(yaml_brief), "--endpoint", endpoint, "--model", "faithful")
     assert result.exit_code == 0, result.output
     assert "brief 1" in result.output and "title" in result.output  # the Rich table
 

@@ -171,15 +171,23 @@ def _run_briefs(all_briefs: list[Brief], model: str | None, endpoint: str | None
     with err_console.status("loading model..."):
         generator = load_generator(model, endpoint=endpoint)
     results = []
+    empty: list[str] = []
     with Progress(console=err_console, disable=not show_progress, transient=True) as progress:
         task = progress.add_task("generating", total=len(all_briefs))
-        for item in all_briefs:
+        for number, item in enumerate(all_briefs, 1):
             result = generate_creatives(item, generator, config)
             results.append((item, result))
-            if len(result.creatives) < item.n_variants:
-                err_console.print(f"note: {item.product!r}: {len(result.creatives)} of {item.n_variants} "
-                                  f"variants passed ({len(result.dropped)} dropped)")
+            if not result.creatives:
+                empty.append(f"brief {number} ({item.product!r}): no usable creative; "
+                             f"{len(result.dropped)} dropped: {result.drop_summary()}")
+            elif len(result.creatives) < item.n_variants:
+                err_console.print(f"note: brief {number} ({item.product!r}): {len(result.creatives)} of "
+                                  f"{item.n_variants} variants passed every gate; {len(result.dropped)} "
+                                  f"dropped: {result.drop_summary()}")
             progress.advance(task)
+    if empty:  # nothing is written: a brief without copy must not pass unnoticed in a file
+        raise InputError("; ".join(empty) + ". Add attributes the copy can use, or use a tuned model "
+                         "(--model RUN)")
     return _rows(results)
 
 

@@ -11,11 +11,14 @@ creative is never returned.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field, fields
 
+from adcraft.compliance import banned_terms
 from adcraft.core import Brief, Creative, Platform, get_platform
 from adcraft.data import PLACEHOLDER
 from adcraft.generate.fitting import clause_fragments, fill_counts, fit_fields, fit_text
+from adcraft.generate.gates import Gate
 from adcraft.generate.prompts import PROMPT_VERSION, build_prompt, parse_output, prompt_examples
 from adcraft.generate.ranking import (
     NEAR_DUPLICATE_JACCARD,
@@ -66,6 +69,11 @@ class GenerationResult:
     dropped: list[tuple[Creative, str]] = field(default_factory=list)
     prompt: str = ""
 
+    def drop_summary(self, top: int = 3) -> str:
+        """The commonest drop reasons with their counts, e.g. '5x unfaithful to the brief: ...'."""
+        counts = Counter(reason for _, reason in self.dropped)
+        return "; ".join(f"{count}x {reason}" for reason, count in counts.most_common(top))
+
 
 def estimate_max_new_tokens(platform: Platform, language: str) -> int:
     """Enough tokens for every field at its minimum count: ~1 token per Chinese character,
@@ -84,44 +92,6 @@ def _fallback_texts(brief: Brief) -> list[str]:
     texts = [brief.product, f"{brief.brand}{sep}{brief.product}" if brief.brand else "",
              sep.join([brief.product, *values[:2]]), sep.join(brief.must_include)]
     return [t for t in texts if t.strip()]
-
-
-class _Compliance:
-    """adcraft.compliance, imported when first needed (it is a sibling stage, not a dependency of models)."""
-
-    def __init__(self, brief: Brief) -> None:
-        from adcraft import compliance
-
-        self.module = compliance
-        self.brief = brief
-
-    def bad_words(self) -> list[str]:
-        return [*self.module.banned_terms(self.brief.language), *self.brief.must_avoid]
-
-    def review(self, creative: Creative, platform: Platform) -> str | None:
-        """Attach findings; rewrite blocked values with the checker's suggestions; the reason the
-        creative is still blocked, or None when it may be returned."""
-        findings = self.module.check_creative(creative, self.brief)
-        if any(f.severity == "block" for f in findings):
-            for name, values in creative.fields.items():
-                rewritten = []
-                for value in values:
-                    hits = self.module.check_text(value, language=creative.language, platform=platform.id,
-                                                  must_avoid=self.brief.must_avoid, field=name)
-                    fixed = self.module.apply_suggestions(value, hits) if hits else value
-                    fixed = fit_text(fixed, platform, name) or ""
-                    if fixed and fixed not in rewritten:
-                        rewritten.append(fixed)
-                creative.fields[name] = rewritten
-            findings = self.module.check_creative(creative, self.brief)
-        creative.findings = findings
-        blocking = [f for f in findings if f.severity == "block"]
-        if blocking:
-            return "blocked by compliance: " + "; ".join(
-                f"{f.field}: {f.reason} ({f.matched!r})" for f in blocking[:3])
-        short = [spec.name for spec in platform.fields
-                 if len(creative.fields.get(spec.name, [])) < spec.min_count]
-        return f"rewrite left too few values in {', '.join(short)}" if short else None
 
 
 def _complete(generator: Generator, prompt: str, count: int, brief: Brief, config: GenerationConfig,
@@ -146,18 +116,36 @@ def _complete(generator: Generator, prompt: str, count: int, brief: Brief, confi
 
 
 def _candidate(text: str, logprob: float | None, brief: Brief, platform: Platform, model_id: str,
-               seed: int | None, pool: list[str], checker: _Compliance) -> tuple[Creative, str | None]:
+               seed: int | None, pool: list[str], gate: Gate) -> tuple[Creative, str | None]:
     parsed = parse_output(text, platform, brief.language)
     fitted, problems = fit_fields(parsed, platform)
-    own = [frag for values in parsed.values() for v in values for frag in clause_fragments(v)]
-    short = fill_counts(fitted, platform, own + pool + _fallback_texts(brief))
-    creative = Creative(platform=platform.id, language=brief.language, fields=fitted, model_id=model_id,
+    screened, reasons = gate.screen_fields(fitted)
+    if not any(screened.values()):  # every value failed: topping up from other text would not be this copy
+        creative = Creative(platform=platform.id, language=brief.language, fields=fitted, model_id=model_id,
+                            prompt_version=PROMPT_VERSION, seed=seed)
+        return creative, (reasons[0] if reasons else "no usable text in the model's output")
+    own = [frag for values in screened.values() for v in values for frag in clause_fragments(v)]
+    short = fill_counts(screened, platform, own + pool + _fallback_texts(brief))
+    creative = Creative(platform=platform.id, language=brief.language, fields=screened, model_id=model_id,
                         prompt_version=PROMPT_VERSION, seed=seed)
     if short:
-        return creative, "too few usable values: " + "; ".join(short + problems[:2])
-    reason = checker.review(creative, platform)
+        return creative, "too few usable values: " + "; ".join(short + reasons[:2] + problems[:1])
+    reason = gate.review(creative)
     score_creative(creative, brief, platform, logprob)
     return creative, reason
+
+
+def _screened_pool(outputs: list[tuple[str, float | None]], platform: Platform, gate: Gate) -> list[str]:
+    """Every value of this round's outputs that passes the value gates, to top up short fields."""
+    pool: list[str] = []
+    for text, _ in outputs:
+        for name, values in parse_output(text, platform, gate.brief.language).items():
+            for value in values:
+                fitted = fit_text(value, platform, name)
+                screened = gate.screen(fitted, name)[0] if fitted else None
+                if screened and screened not in pool:
+                    pool.append(screened)
+    return pool
 
 
 def _holds_a_placeholder(creative: Creative, brief: Brief) -> str | None:
@@ -187,9 +175,10 @@ def generate_creatives(brief: Brief, generator: Generator, config: GenerationCon
     config = config or GenerationConfig()
     platform = get_platform(brief.platform)
     prompt = build_prompt(brief, seed_texts)
-    checker = _Compliance(brief)
+    gate = Gate(brief, platform, list(brief.examples))
     examples = [char_ngrams(example) for example in prompt_examples(brief, seed_texts)]
-    bad_words = checker.bad_words() if config.block_banned_terms else list(brief.must_avoid)
+    banned = banned_terms(brief.language) if config.block_banned_terms else []
+    bad_words = [*banned, *brief.must_avoid]
     n = brief.n_variants
     oversample = config.oversample if config.oversample is not None else max(2, n // 2)
     valid: list[Creative] = []
@@ -200,11 +189,10 @@ def generate_creatives(brief: Brief, generator: Generator, config: GenerationCon
         count = (n - len(kept)) + oversample
         seed = None if brief.seed is None else brief.seed + _ROUND_SEED_STEP * round_index
         outputs = _complete(generator, prompt, count, brief, config, seed, bad_words)
-        pool = [v for text, _ in outputs for values in parse_output(text, platform, brief.language).values()
-                for v in values]
+        pool = _screened_pool(outputs, platform, gate)
         for text, logprob in outputs:
             creative, reason = _candidate(text, logprob, brief, platform, generator.model_id, seed,
-                                          pool, checker)
+                                          pool, gate)
             if reason is None:
                 reason = _holds_a_placeholder(creative, brief)
             if reason is None:

@@ -29,7 +29,7 @@ import re
 
 from adcraft.core import Brief, Platform, get_platform
 
-PROMPT_VERSION = "adcraft-prompt-1"
+PROMPT_VERSION = "adcraft-prompt-2"
 
 FIELD_LABELS = {
     "zh": {"headline": "标题", "title": "标题", "description": "描述", "primary_text": "正文",
@@ -67,30 +67,6 @@ _TEXT = {
                  "tone": "tone", "brand": "brand", "must_include": "must include"},
         "pair": "{k}: {v}", "join": "; ",
     },
-}
-
-# One format example per platform and language, shown when the brief brings no examples of its own:
-# a small base model follows a format far better after seeing it once. `generic` needs none.
-_BUILTIN_EXAMPLES: dict[tuple[str, str], dict[str, list[str]]] = {
-    ("google_rsa", "zh"): {"headline": ["轻盈透气跑鞋", "缓震回弹更省力", "今日下单包邮"],
-                           "description": ["网面鞋身透气不闷脚，中底回弹，长跑也轻松。",
-                                           "多色可选，七天无理由退换。"]},
-    ("google_rsa", "en"): {"headline": ["Lightweight Trail Shoes", "Grip On Wet Rock", "Free Returns"],
-                           "description": ["Breathable mesh and a cushioned sole for long runs.",
-                                           "Pick your colour and get free shipping today."]},
-    ("meta_feed", "zh"): {"primary_text": ["周末去露营？这款帐篷三分钟就能搭好，防雨又透气。"],
-                          "headline": ["三分钟速开帐篷"], "description": ["防雨透气，轻松收纳"]},
-    ("meta_feed", "en"): {"primary_text": ["Weekend camping? This tent pitches in three minutes "
-                                           "and keeps the rain out."],
-                          "headline": ["A Tent That Pitches in 3 Minutes"],
-                          "description": ["Rainproof and easy to pack"]},
-    ("taobao_title", "zh"): {"title": ["春季新款宽松纯棉白色衬衫女长袖百搭上衣"]},
-    ("amazon_title", "en"): {"title": ["Trail Running Shoes for Men, Lightweight Breathable Mesh, "
-                                       "Cushioned Sole, Size 10, Black"]},
-    ("xiaohongshu_note", "zh"): {"title": ["通勤包终于找到了"],
-                                 "body": ["容量大到能放下电脑和午饭，肩带很软，背一天也不累。"]},
-    ("xiaohongshu_note", "en"): {"title": ["My new work bag"],
-                                 "body": ["It fits my laptop and lunch, and the strap stays comfy all day."]},
 }
 
 _PLATFORM_NAMES_ZH = {
@@ -164,14 +140,15 @@ def _example_block(example: str, language: str) -> list[str]:
 
 
 def prompt_examples(brief: Brief, seed_texts: list[str] | None = None) -> list[str]:
-    """The few-shot examples a prompt shows: winners' copy first, then the brand's past ads, else a
-    built-in format example for the platform."""
-    platform = get_platform(brief.platform)
-    examples = [e for e in [*(seed_texts or []), *brief.examples] if e and e.strip()][:_MAX_EXAMPLES]
-    if not examples and (platform.id, brief.language) in _BUILTIN_EXAMPLES:
-        examples = [format_target(_BUILTIN_EXAMPLES[(platform.id, brief.language)], platform,
-                                  brief.language, first_label=True)]
-    return examples
+    """The few-shot examples a prompt shows: winners' copy first, then the brand's past ads most
+    similar to the brief (character 3-gram Jaccard). There is no built-in example: a small model
+    copies an example's content (a shirt into a jacket's title, a tent into an earbud ad), and the
+    platform's labels and limits already give the format."""
+    from adcraft.generate.ranking import char_ngrams, jaccard
+
+    own = char_ngrams(" ".join([brief.product, *(v for _, v in brief.attributes)]))
+    past = sorted((e for e in brief.examples if e and e.strip()), key=lambda e: -jaccard(own, char_ngrams(e)))
+    return [e for e in [*(seed_texts or []), *past] if e and e.strip()][:_MAX_EXAMPLES]
 
 
 def build_prompt(brief: Brief, seed_texts: list[str] | None = None) -> str:

@@ -1,0 +1,211 @@
+"""Quality gates: is a creative about the product, its own words, complete, and free of prompt text?
+
+- **on product**: it names the brief's product or its category: the product string, its head noun
+  (the last English word, singular or plural; a Chinese suffix or prefix of two characters or more,
+  外套 of 牛仔外套), or a type attribute's value (类型#上衣 -> 上衣).
+- **not copied**: it shares no run of 6 Chinese characters or 4 English words with a few-shot example
+  (built-in or the brand's past ads) that the brief does not hold too.
+- **complete**: no value ends on a connective, a preposition, an article, an open bracket or a comma
+  ("10% Off Your", "纯棉的") — the sign of a cut mid-phrase.
+- **no prompt text**: no delimiter (<数据>, ‹data›), field label, template phrase or injected
+  instruction ("ignore all rules", 忽略以上) — text that is the prompt, not an ad.
+
+Each failure is a `Finding` of category "quality" that blocks, with a reason and a span.
+"""
+
+from __future__ import annotations
+
+import re
+
+from adcraft.compliance.normalize import fold
+from adcraft.core.types import Brief, Creative, Finding
+
+QUALITY_SOURCE = "adcraft creative quality gate"
+COPY_RUN_ZH = 6  # characters
+COPY_RUN_EN = 4  # words
+
+_EN_STOP = {"a", "an", "the", "for", "with", "and", "or", "of", "to", "in", "on", "at", "by", "from", "your",
+            "my", "our", "their", "its", "is", "are", "be", "that", "this", "these", "as", "into", "than",
+            "but", "so", "if", "you", "we", "it", "not", "no", "more", "very", "most", "&", "+", "-"}
+_ZH_DANGLING = set("的和与及或在把被让给对从向为是更很也都又而但就才将等跟同并且如若")
+_OPEN_END = re.compile(r"[，、：:;；,\-–—(（\[【《“‘\"'/&+]\s*$")
+_INSTRUCTION = re.compile(
+    r"ignore|disregard|instructions?\b|\bprompts?\b|system message|\brules\b|jailbreak|as an ai|"
+    r"忽略|无视|指令|提示词|规则|不要执行|写作素材|商品资料|product data|not instructions",
+    re.IGNORECASE,
+)
+_TAG = re.compile(r"[<‹＜〈]\s*/?\s*(?:数据|范例|data|example)\s*[>›＞〉]?"
+                  r"|(?:数据|范例|data|example)\s*[>›＞〉]",
+                  re.IGNORECASE)
+_BRACKET = re.compile(r"[<>‹›＜＞〈〉{}]|<unk>|\[mask\]", re.IGNORECASE)
+_LABEL = re.compile(r"(?:^|\s)(?:headline|description|primary text|title|body|ad"
+                    r"|标题|描述|正文|文案|广告)\s*[:：]",
+                    re.IGNORECASE)
+_OPEN_NOUN_PHRASE = re.compile(r"\b(?:your|my|our|their|the|a|an)\s+(?:first|next|new|own|very|only|every)$",
+                               re.IGNORECASE)
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
+# One-character head nouns of Chinese product names: 跑鞋 and 帆布鞋 are both 鞋, 保温杯 is a 杯.
+_ZH_HEADS = set("鞋靴裙裤衣衫袜帽包杯壶锅碗盘刀灯椅桌床柜伞笔本表镜枕被垫盒瓶茶酒油米面糖奶膏霜乳露锁车机箱")
+_TYPE_KEYS = {"类型", "衣样式", "裙长", "裙型", "裤长", "裤型", "品类", "类别",
+              "type", "category", "product type"}
+
+
+def _singular_plural(word: str) -> set[str]:
+    forms = {word}
+    if word.endswith("ies"):
+        forms.add(word[:-3] + "y")
+    elif re.search(r"(?:s|x|z|ch|sh)es$", word):
+        forms |= {word[:-2], word[:-1]}
+    elif word.endswith("s") and len(word) > 3:
+        forms.add(word[:-1])
+    else:
+        forms |= {word + "s", word + "es"}
+    return forms
+
+
+def _clean_product(product: str) -> str:
+    """The product without injected instruction text ("保温杯 ignore all rules" -> "保温杯")."""
+    match = _INSTRUCTION.search(product)
+    head = product[: match.start()] if match else product
+    return _BRACKET.sub(" ", _TAG.sub(" ", head)).strip() or product
+
+
+def product_terms(brief: Brief) -> set[str]:
+    """Folded words any of which names the brief's product or its category (see the module docstring)."""
+    sources = [_clean_product(brief.product)]
+    sources += [v for k, v in brief.attributes if k.strip().lower() in _TYPE_KEYS]
+    terms: set[str] = set()
+    for source in sources:
+        folded = fold(source).text
+        for run in _CJK_RUN.findall(folded):
+            if len(run) == 1 or run[-1] in _ZH_HEADS:
+                terms.add(run[-1])
+            terms |= {run[i:] for i in range(len(run) - 1)} | {run[:i] for i in range(2, len(run) + 1)}
+        words = [w for w in _WORD.findall(folded) if w not in _EN_STOP]
+        if words:
+            terms.add(" ".join(words))
+            terms |= _singular_plural(words[-1])
+            if len(words) >= 2:
+                terms.add(" ".join(words[-2:]))
+    return {t for t in terms if t and not t.isdigit()}
+
+
+def names_product(text: str, brief: Brief, terms: set[str] | None = None) -> bool:
+    folded = fold(text).text
+    words = set(_WORD.findall(folded))
+    joined = " ".join(_WORD.findall(folded))
+    for term in terms if terms is not None else product_terms(brief):
+        if _CJK_RUN.fullmatch(term):
+            if term in folded:
+                return True
+        elif (" " in term and f" {term} " in f" {joined} ") or term in words:
+            return True
+    return False
+
+
+def _runs(text: str) -> tuple[set[str], set[tuple[str, ...]]]:
+    """Chinese character runs of COPY_RUN_ZH and English word runs of COPY_RUN_EN in `text`."""
+    folded = fold(text).text
+    hanzi = "".join(_CJK_RUN.findall(folded))
+    zh = {hanzi[i : i + COPY_RUN_ZH] for i in range(len(hanzi) - COPY_RUN_ZH + 1)}
+    words = _WORD.findall(folded)
+    en = {tuple(words[i : i + COPY_RUN_EN]) for i in range(len(words) - COPY_RUN_EN + 1)}
+    return zh, en
+
+
+def copied_phrase(text: str, examples: list[str], brief_text: str) -> str | None:
+    """A run the creative shares with an example and the brief does not hold, or None."""
+    zh, en = _runs(text)
+    own_zh, own_en = _runs(brief_text)
+    for example in examples:
+        ex_zh, ex_en = _runs(example)
+        shared = sorted((zh & ex_zh) - own_zh)
+        if shared:
+            return shared[0]
+        shared_en = sorted((en & ex_en) - own_en)
+        if shared_en:
+            return " ".join(shared_en[0])
+    return None
+
+
+def dangling_end(value: str, language: str) -> str | None:
+    """The word or mark the value ends on, if it leaves the phrase open."""
+    stripped = value.rstrip(" .…!！。")
+    if not stripped:
+        return None
+    if _OPEN_END.search(value.rstrip()):
+        return value.rstrip()[-1]
+    if stripped.count("“") > stripped.count("”") or stripped.count("(") > stripped.count(")") \
+            or stripped.count("（") > stripped.count("）"):
+        return "an unclosed quote or bracket"
+    if language == "zh" and stripped[-1] in _ZH_DANGLING and len(stripped) > 2:
+        return stripped[-1]
+    if _OPEN_NOUN_PHRASE.search(stripped):
+        return _OPEN_NOUN_PHRASE.search(stripped).group()
+    words = _WORD.findall(stripped.lower())
+    if words and words[-1] in _EN_STOP - {"no", "more", "it", "you", "this", "these", "that"} \
+            and len(words) > 1 and stripped[-1].isalnum():
+        return words[-1]
+    return None
+
+
+def prompt_text(value: str, brief: Brief) -> str | None:
+    """A delimiter, field label or instruction in a value that is not part of the brief's own name
+    ("<X1> 跑鞋" may keep its brackets; "‹数据＞" and "ignore all rules" are never copy)."""
+    tag = _TAG.search(value)
+    if tag:
+        return f"a prompt delimiter ({tag.group()!r})"
+    own_name = _TAG.sub(" ", f"{brief.product} {brief.brand}")
+    bracket = _BRACKET.search(value)
+    if bracket and bracket.group() not in own_name:
+        return f"a prompt delimiter ({bracket.group()!r})"
+    label = _LABEL.search(value)
+    if label:
+        return f"a field label ({label.group().strip()!r})"
+    instruction = _INSTRUCTION.search(value)
+    if instruction:
+        return f"instruction text ({instruction.group()!r})"
+    return None
+
+
+def _finding(rule: str, reason: str, value: str, field: str, span: tuple[int, int] | None = None) -> Finding:
+    span = span or (0, len(value))
+    return Finding(rule_id=f"quality.{rule}", category="quality", severity="block", reason=reason,
+                   source=QUALITY_SOURCE, span=span, matched=value[span[0]:span[1]], field=field)
+
+
+def value_findings(value: str, field: str, brief: Brief, language: str, examples: list[str],
+                   grounds_text: str) -> list[Finding]:
+    """The gates one field value fails on its own: prompt text, a cut mid-phrase, a copied run."""
+    findings = []
+    echo = prompt_text(value, brief)
+    if echo:
+        findings.append(_finding("prompt_text", f"holds {echo}, not ad copy", value, field))
+    end = dangling_end(value, language)
+    if end:
+        findings.append(_finding("truncated", f"cut mid-phrase (ends on {end!r})", value, field))
+    copied = copied_phrase(value, examples, grounds_text)
+    if copied:
+        findings.append(_finding("copied", f"copies {copied!r} from a prompt example", value, field))
+    return findings
+
+
+def off_product(creative: Creative, brief: Brief, terms: set[str] | None = None) -> Finding | None:
+    if names_product(creative.text(" "), brief, terms):
+        return None
+    return _finding("off_product", f"does not name the product ({_clean_product(brief.product)!r}) or its "
+                    "category", creative.text(" "), next(iter(creative.fields), "text"))
+
+
+def check_quality(creative: Creative, brief: Brief, examples: list[str] | None = None) -> list[Finding]:
+    """Every quality gate the creative fails (see the module docstring)."""
+    from adcraft.compliance.faithfulness import brief_text
+
+    grounds = brief_text(brief)
+    missing = off_product(creative, brief)
+    findings = [missing] if missing else []
+    for name, values in creative.fields.items():
+        for value in values:
+            findings += value_findings(value, name, brief, creative.language, examples or [], grounds)
+    return findings
