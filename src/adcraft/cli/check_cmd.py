@@ -182,6 +182,8 @@ def run_check(
     rules_files: list[Path],
     fmt: str,
     column: str,
+    brief_file: Path | None = None,
+    strict: bool = False,
 ) -> int:
     from adcraft.compliance.checker import check_text, with_extra_rules
     from adcraft.compliance.rules import load_rules_file
@@ -199,6 +201,10 @@ def run_check(
         raise InputError("the text to check is empty; pass the ad copy as TEXT or use --file")
     rules = with_extra_rules(*(load_rules_file(p) for p in rules_files)) if rules_files else None
     avoid = [w.strip() for item in must_avoid for w in item.split(",") if w.strip()]
+    brief = _read_brief(brief_file) if brief_file is not None else None
+    if brief is not None:
+        avoid += brief.must_avoid
+        language = language or brief.language
     records = [Record("text", text)] if text is not None else read_records(file, column)  # type: ignore[arg-type]
     results = []
     for record in records:
@@ -210,6 +216,8 @@ def run_check(
             field=field or record.field,
             rules=rules,
         )
+        if brief is not None:
+            findings = findings + _against_brief(record.text, brief, field or record.field, strict)
         results.append((record, findings))
     blocked = any(f.severity == "block" for _, fs in results for f in fs)
     if fmt == "json":
@@ -222,6 +230,29 @@ def run_check(
     else:
         _print_table(results, Console(highlight=False))
     return 1 if blocked else 0
+
+
+def _read_brief(path: Path):
+    from adcraft.generate.briefs import read_brief_file
+
+    if path.suffix.lower() not in (".json", ".yaml", ".yml"):
+        raise InputError(f"--brief {path}: give the brief as a .json, .yaml or .yml file")
+    return read_brief_file(path)
+
+
+def _against_brief(text: str, brief, field: str | None, strict: bool) -> list[Finding]:
+    """Faithfulness findings (a contradiction blocks; an unsupported claim warns, or blocks with
+    --strict, as it does in generation) and a warning when the copy does not name the product."""
+    from adcraft.compliance.faithfulness import check_faithfulness
+    from adcraft.compliance.quality import names_product, product_terms
+
+    findings = check_faithfulness(text, brief, field=field, unsupported="block" if strict else "warn")
+    if not names_product(text, brief, product_terms(brief)):
+        findings.append(Finding(rule_id="quality.off_product", category="quality", severity="warn",
+                                reason=f"does not name the product ({brief.product!r}) or its category",
+                                source="adcraft creative quality gate", span=(0, len(text)), matched=text,
+                                field=field))
+    return findings
 
 
 def register(app: typer.Typer) -> None:
@@ -247,6 +278,12 @@ def register(app: typer.Typer) -> None:
         fmt: str = typer.Option("table", "--format", help="table or json"),
         column: str = typer.Option("text", "--column", help="CSV column / JSONL key holding the text"),
         show_rules: bool = typer.Option(False, "--list-rules", help="list the rules in force and exit"),
+        brief_file: Path | None = typer.Option(
+            None, "--brief", help="the brief (.json/.yaml) the copy was written for: check its claims"
+        ),
+        strict: bool = typer.Option(
+            False, "--strict", help="with --brief, claims the brief does not state block (default: warn)"
+        ),
     ) -> None:
         """Check ad copy; exit 1 if anything blocks, 0 if clean, 2 on bad input."""
         from adcraft.cli.errors import guarded
@@ -255,6 +292,7 @@ def register(app: typer.Typer) -> None:
             code = guarded(lambda: list_rules(rules_files, fmt))
         else:
             code = guarded(
-                lambda: run_check(text, file, language, platform, field, must_avoid, rules_files, fmt, column)
+                lambda: run_check(text, file, language, platform, field, must_avoid, rules_files, fmt, column,
+                                  brief_file, strict)
             )
         raise typer.Exit(code)

@@ -80,6 +80,7 @@ class Family:
 class Lexicon:
     families: tuple[Family, ...]
     promises: dict[str, tuple[str, tuple[str, ...]]]  # group -> (reason, folded terms)
+    exceptions: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -95,7 +96,7 @@ def lexicon() -> Lexicon:
     promises = {group: (
         spec["reason"], tuple(fold(str(t)).text for t in [*spec.get("zh", []), *spec.get("en", [])]))
                 for group, spec in data["promises"].items()}
-    return Lexicon(families, promises)
+    return Lexicon(families, promises, tuple(fold(str(t)).text for t in data.get("exceptions", [])))
 
 
 def _is_latin(term: str) -> bool:
@@ -157,18 +158,31 @@ def extract_claims(text: str) -> list[Claim]:
     folded = fold(text).text
     lex = lexicon()
     claims: list[Claim] = []
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = [m.span() for m in _term_pattern(lex.exceptions).finditer(folded)] \
+        if lex.exceptions else []
     for group, (_, terms) in lex.promises.items():
         for m in _term_pattern(terms).finditer(folded):
-            claims.append(Claim("promise", group, m.group(), m.start(), m.end()))
-            taken.append(m.span())
-    for family in lex.families:
-        for m in _term_pattern(family.terms).finditer(folded):
             if not any(a < m.end() and m.start() < b for a, b in taken):
-                claims.append(Claim("attribute", family.name, m.group(), m.start(), m.end()))
+                claims.append(Claim("promise", group, m.group(), m.start(), m.end()))
                 taken.append(m.span())
+    # One pass over every family's terms, longest first: 牛仔裤 (another garment) wins over 牛仔 (a material).
+    owner = {term: family.name for family in reversed(lex.families) for term in family.terms}
+    for m in _term_pattern(tuple(owner)).finditer(folded):
+        if not any(a < m.end() and m.start() < b for a, b in taken):
+            family_name = owner.get(m.group()) or owner.get(_stem(m.group())) or _family_of(m.group(), owner)
+            claims.append(Claim("attribute", family_name, m.group(), m.start(), m.end()))
+            taken.append(m.span())
     claims += extract_numbers(folded)
     return sorted(claims, key=lambda c: (c.start, c.end))
+
+
+def _family_of(matched: str, owner: dict[str, str]) -> str:
+    """The family of a match that differs from its term by case of separators or a plural ending."""
+    compact = re.sub(r"[\s-]", "", matched)
+    for term, family in owner.items():
+        if re.sub(r"[\s-]", "", term) in (compact, _stem(compact)):
+            return family
+    return next(iter(owner.values()))
 
 
 def brief_text(brief: Brief) -> str:
@@ -208,7 +222,10 @@ def _stem(term: str) -> str:
 
 
 def _grounded_term(term: str, grounds: Grounds) -> bool:
+    # 米白色 is grounded by 米白, 棕色 by 深棕: a colour's 色 is not part of the claim.
     compact = re.sub(r"[\s-]", "", term)
+    if len(compact) >= 2 and compact.endswith("色"):
+        compact = compact[:-1]
     haystack = re.sub(r"[\s-]", "", grounds.text)
     return compact in haystack or _stem(compact) in haystack
 

@@ -27,11 +27,12 @@ COPY_RUN_EN = 4  # words
 _EN_STOP = {"a", "an", "the", "for", "with", "and", "or", "of", "to", "in", "on", "at", "by", "from", "your",
             "my", "our", "their", "its", "is", "are", "be", "that", "this", "these", "as", "into", "than",
             "but", "so", "if", "you", "we", "it", "not", "no", "more", "very", "most", "&", "+", "-"}
-_ZH_DANGLING = set("的和与及或在把被让给对从向为是更很也都又而但就才将等跟同并且如若")
+_ZH_DANGLING = set("的和与及或把被让给对从向为是更很也都又而但就才将并且如若")
+_SENTENCE_END = "。！？!?.…"
 _OPEN_END = re.compile(r"[，、：:;；,\-–—(（\[【《“‘\"'/&+]\s*$")
 _INSTRUCTION = re.compile(
     r"ignore|disregard|instructions?\b|\bprompts?\b|system message|\brules\b|jailbreak|as an ai|"
-    r"忽略|无视|指令|提示词|规则|不要执行|写作素材|商品资料|product data|not instructions",
+    r"忽略|无视|指令|提示词|(?<!不)规则|不要执行|写作素材|商品资料|product data|not instructions",
     re.IGNORECASE,
 )
 _TAG = re.compile(r"[<‹＜〈]\s*/?\s*(?:数据|范例|data|example)\s*[>›＞〉]?"
@@ -141,10 +142,13 @@ def dangling_end(value: str, language: str) -> str | None:
         return "an unclosed quote or bracket"
     if language == "zh" and stripped[-1] in _ZH_DANGLING and len(stripped) > 2:
         return stripped[-1]
+    if value.rstrip()[-1:] in _SENTENCE_END and len(value.strip()) > 1:
+        return None  # a sentence that ends is not cut
     if _OPEN_NOUN_PHRASE.search(stripped):
         return _OPEN_NOUN_PHRASE.search(stripped).group()
     words = _WORD.findall(stripped.lower())
-    if words and words[-1] in _EN_STOP - {"no", "more", "it", "you", "this", "these", "that"} \
+    if words and words[-1] in _EN_STOP - {"no", "more", "it", "you", "this", "these", "that", "on", "in",
+                                          "at", "with", "from", "by", "into", "so"} \
             and len(words) > 1 and stripped[-1].isalnum():
         return words[-1]
     return None

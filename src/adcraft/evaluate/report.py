@@ -25,6 +25,12 @@ METRIC_ROWS = (
     ("within_limits", "within platform limits", "% of outputs whose fields fit the platform's limits"),
     ("flagged", "compliance findings", "% of outputs with any compliance finding (lower is better)"),
     ("blocked", "compliance blocking", "% of outputs with a blocking finding (lower is better)"),
+    ("on_product", "on product", "% of outputs naming the product or its category"),
+    ("contradiction", "contradictions", "% with an attribute the brief contradicts (lower is better)"),
+    ("unsupported", "unsupported claims", "% with a number, promise or claim not in the brief (lower is better)"),
+    ("copied", "copied phrases", "% copying a run of a prompt example (lower is better)"),
+    ("truncated", "truncated", "% with a value cut mid-phrase (lower is better)"),
+    ("usable", "usable", "% passing every gate: law, platform, faithfulness, quality"),
 )
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
              "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "AR PL UMing CN")

@@ -165,8 +165,9 @@ def score_run(label: str, spec: str | None, model_id: str, examples: Sequence[Ex
     """The run summary (metrics, format and compliance rates) and per-row details (with `candidates`,
     each row's consensus candidates: what its output was chosen from)."""
     from adcraft.compliance import check_creative
+    from adcraft.evaluate.creative_rates import creative_flags, rates
 
-    rows, hypotheses, within, flagged, blocked = [], [], 0, 0, 0
+    rows, hypotheses, within, flagged, blocked, quality = [], [], 0, 0, 0, []
     for example, raw in zip(examples, completions, strict=True):
         fields = parse_completion(raw, example.brief)
         creative = Creative(platform=example.brief.platform, language=example.brief.language,
@@ -178,6 +179,9 @@ def score_run(label: str, spec: str | None, model_id: str, examples: Sequence[Ex
         blocked += any(f.severity == "block" for f in findings)
         hypothesis = creative_text(fields, example.brief.platform)
         hypotheses.append(hypothesis)
+        quality.append(creative_flags(creative, example.brief) if fields else
+                       {"on_product": False, "usable": False} | dict.fromkeys(
+                           ("contradiction", "unsupported", "copied", "truncated", "prompt_text"), False))
         rows.append({"output": hypothesis, "raw": raw, "within_limits": fits,
                      "findings": [f.rule_id for f in findings]})
     references = [e.target_text() for e in examples]
@@ -186,6 +190,7 @@ def score_run(label: str, spec: str | None, model_id: str, examples: Sequence[Ex
     n = max(len(examples), 1)
     metrics.update({"within_limits": 100.0 * within / n, "flagged": 100.0 * flagged / n,
                     "blocked": 100.0 * blocked / n})
+    metrics.update(rates(quality))
     for i, (row, scores) in enumerate(zip(rows, row_scores, strict=True)):
         row["scores"] = scores
         if candidates and candidates[i]:
@@ -194,6 +199,15 @@ def score_run(label: str, spec: str | None, model_id: str, examples: Sequence[Ex
            "seconds": round(seconds, 2), "rows_per_second": round(len(examples) / max(seconds, 1e-9), 3),
            "metrics": metrics}
     return run, rows
+
+
+def reference_rates(examples: Sequence[Example]) -> dict[str, float]:
+    """The creative-quality rates of the data's own reference copy: the calibration for a model's
+    (ADGEN's human copy contradicts its own attributes now and then)."""
+    from adcraft.evaluate.creative_rates import creative_flags, rates
+
+    return rates(creative_flags(Creative(platform=e.brief.platform, language=e.brief.language,
+                                         fields=e.target), e.brief) for e in examples)
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -258,6 +272,7 @@ def evaluate_model(model: str | None, data: str | Path, *, limit: int | None = N
         "convention": "BLEU-4 on characters (nltk, smoothing method3), ROUGE F1 on jieba words "
                       "(rouge-chinese); x100, averaged per row; English: word-level",
         "runs": runs,
+        "references": reference_rates(examples),
         "rows": [
             {"source": e.source, "product": e.brief.product, "attributes": e.brief.adgen_content(),
              "reference": e.target_text(), "outputs": [r[i] for r in per_run_rows]}
