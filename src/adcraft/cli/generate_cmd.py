@@ -126,7 +126,9 @@ def generate(
     seed: Annotated[int | None, typer.Option(help="same seed, same creatives")] = None,
     temperature: Annotated[float | None, typer.Option()] = None,
     top_p: Annotated[float | None, typer.Option("--top-p")] = None,
-    model: Annotated[str | None, typer.Option(help="HF id (cached), folder or adapter folder")] = None,
+    model: Annotated[str | None, typer.Option(
+        help="house (the packaged adapter, the default), default (untuned Gemma 3 270M), a cached HF id, "
+             "a folder or a training run")] = None,
     endpoint: Annotated[str | None, typer.Option(help="OpenAI-compatible URL; --model = served name")] = None,
     brief: Annotated[Path | None, typer.Option("--brief", help="one brief as JSON or YAML")] = None,
     briefs: Annotated[Path | None, typer.Option("--briefs", help="many briefs, JSON object a line")] = None,
@@ -166,7 +168,9 @@ def _run_briefs(all_briefs: list[Brief], model: str | None, endpoint: str | None
 
     from adcraft.generate import GenerationConfig, generate_creatives
     from adcraft.models import load_generator
+    from adcraft.models.house import generation_model
 
+    model = model if endpoint else generation_model(model)
     config = GenerationConfig.for_model(None if endpoint else model, temperature=temperature, top_p=top_p)
     with err_console.status("loading model..."):
         generator = load_generator(model, endpoint=endpoint)

@@ -27,7 +27,7 @@ METRIC_ROWS = (
     ("blocked", "compliance blocking", "% of outputs with a blocking finding (lower is better)"),
     ("on_product", "on product", "% of outputs naming the product or its category"),
     ("contradiction", "contradictions", "% with an attribute the brief contradicts (lower is better)"),
-    ("unsupported", "unsupported claims", "% with a number, promise or claim not in the brief (lower is better)"),
+    ("unsupported", "unsupported claims", "% with a claim not in the brief (lower is better)"),
     ("copied", "copied phrases", "% copying a run of a prompt example (lower is better)"),
     ("truncated", "truncated", "% with a value cut mid-phrase (lower is better)"),
     ("usable", "usable", "% passing every gate: law, platform, faithfulness, quality"),

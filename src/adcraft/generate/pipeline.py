@@ -75,14 +75,19 @@ class GenerationResult:
         return "; ".join(f"{count}x {reason}" for reason, count in counts.most_common(top))
 
 
+# A long field (a 1,000-character note body) gets this many tokens at most: ad copy that long is rare,
+# and one rambling variant would keep the whole batch decoding to the cap.
+_MAX_FIELD_TOKENS = 120
+
+
 def estimate_max_new_tokens(platform: Platform, language: str) -> int:
     """Enough tokens for every field at its minimum count: ~1 token per Chinese character,
-    ~1 per 3.5 English characters, plus a label per line."""
+    ~1 per 3.5 English characters (at most _MAX_FIELD_TOKENS a field), plus a label per line."""
     total = 0.0
     for spec in platform.fields:
         chars = spec.max_length / 2 if platform.unit == "width" and language == "zh" else spec.max_length
         per_token = 1.0 if language == "zh" else 3.5
-        total += spec.min_count * (chars / per_token + 4)
+        total += spec.min_count * (min(chars / per_token, _MAX_FIELD_TOKENS) + 4)
     return int(min(256, max(24, math.ceil(total))))
 
 

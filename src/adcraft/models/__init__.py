@@ -7,6 +7,7 @@ endpoint. Heavy imports (torch, transformers) happen only when a local model is 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adcraft.models.base import Generator, ScoringGenerator, decoding_defaults
@@ -43,7 +44,10 @@ def load_generator(model: str | None = None, *, endpoint: str | None = None,
         return EndpointGenerator(endpoint, model)
     from adcraft.models.hf import DEFAULT_ALIASES, HFGenerator
     from adcraft.models.hf import load_causal_lm as _load
+    from adcraft.models.house import HOUSE_MODEL_ID, house_adapter_dir
 
     lm, tokenizer = _load(model)
     model_id = DEFAULT_MODEL_ID if model in DEFAULT_ALIASES else str(model)
+    if model not in DEFAULT_ALIASES and Path(str(model)) == house_adapter_dir():
+        model_id = HOUSE_MODEL_ID
     return HFGenerator(lm, tokenizer, model_id, restrict_vocab=restrict_vocab)
