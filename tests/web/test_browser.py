@@ -152,24 +152,36 @@ def test_create_a_campaign_on_the_tiny_model_and_watch_it_generate(page, server:
     status = page.locator("[data-job-text]")
     expect(status).to_have_attribute("aria-live", "polite")
     # the page's script polls the job and reloads when it ends: no manual refresh here
-    expect(page.locator("article.creative").first).to_be_visible(timeout=240_000)
-    # nothing serves before review: every new creative waits, with its findings beside it
-    expect(status).to_contain_text(re.compile(r"Generated [12] of 2: [12] waiting for review, 0 active"))
-    expect(page.get_by_role("heading", name=re.compile("^Review: "))).to_be_visible()
-    expect(page.locator(".preview.product").first).to_be_visible()
-    expect(page.locator("table.lengths td.num").first).to_contain_text("/ 60")
+    # Nothing serves before review: every new creative waits, with its findings beside it. A random
+    # model's copy rarely passes the gates, so the job may also fail, saying why: both are answers.
+    expect(status).to_contain_text(re.compile(r"Generated [12] of 2: [12] waiting for review, 0 active"
+                                              r"|Generation failed: no usable creative of the 2 requested"),
+                                   timeout=240_000)
     server.state["campaign_id"] = int(page.url.rstrip("/").split("/")[-1])
     shot(page, "campaign-tiny-model")
-    # a random model's copy is not shippable: each creative is edited, checked again, and approved
-    texts = iter(["白色牛仔外套 简约百搭上衣女", "牛仔布白色外套 春秋新款上衣"])
+    # creatives written by hand join the review queue too (two, so later tests have an A and a B)
+    for title in ("白色牛仔外套女 休闲上衣", "牛仔外套 白色简约款"):
+        page.locator("#add-creative summary").click()
+        page.locator("#add-title").fill(title)
+        page.get_by_role("button", name="Check and add").click()
+        expect(page.locator("[role=status]").first).to_contain_text("added, waiting for review")
+    expect(page.get_by_role("heading", name=re.compile("^Review: "))).to_be_visible()
+    expect(page.locator("article.creative.pending .tag").filter(has_text="manual")).to_have_count(2)
+    expect(page.locator(".preview.product").first).to_be_visible()
+    expect(page.locator("table.lengths td.num").first).to_contain_text("/ 60")
+    # the model's copy is not shippable as written: each creative is edited, checked again, approved
+    titles = ["白色牛仔外套 简约百搭上衣女", "牛仔布白色外套 春秋新款上衣", "白色牛仔外套 春季上衣女",
+              "白色牛仔外套 百搭上衣"]
+    texts = iter(titles)
     while page.locator("article.creative.pending").count():
         _edit_and_approve(page, page.locator("article.creative.pending").first, next(texts))
         expect(page.locator("[role=status]").first).to_contain_text("edited and approved")
     expect(page.locator("article.creative.active").first).to_contain_text("edited")
-    with server.api() as api:
-        decided = api.post(f"/v1/campaigns/{server.state['campaign_id']}/decide", json={})
-    assert decided.status_code == 200 and decided.json()["fields"]["title"][0] in (
-        "白色牛仔外套 简约百搭上衣女", "牛仔布白色外套 春秋新款上衣")
+    with server.api() as api:  # (no decision here: the next test counts impressions from zero)
+        active = api.get(f"/v1/campaigns/{server.state['campaign_id']}/creatives",
+                         params={"status": "active"}).json()
+    assert active and all(c["edited"] and c["reviewed_at"] for c in active)
+    assert len(active) >= 2 and {c["fields"]["title"][0] for c in active} <= set(titles)
 
 
 def _edit_and_approve(page, card, text: str) -> None:  # noqa: ANN001 - playwright objects
@@ -247,20 +259,24 @@ def test_regenerate_from_winners_adds_creatives(page, server: Server) -> None:
 
     campaign_id = server.state["campaign_id"]
     page.goto(f"{server.url}/campaigns/{campaign_id}/performance")
+    before = len(server.api().get(f"/v1/campaigns/{campaign_id}/creatives").json())
     page.get_by_label("New variants").fill("1")
     page.get_by_role("button", name="Regenerate from winners").click()
     expect(page.locator("[role=status]").first).to_contain_text("Regenerating 1 new variant from the winners")
-    expect(page.locator("[data-job-text]")).to_contain_text("Generated 1 of 1: 1 waiting for review",
-                                                            timeout=240_000)
-    expect(page.locator("article.creative")).to_have_count(3)
+    outcome = re.compile(r"Generated 1 of 1: 1 waiting for review|Generation failed: no usable creative")
+    expect(page.locator("[data-job-text]")).to_contain_text(outcome, timeout=240_000)
+    with server.api() as api:
+        jobs = api.get(f"/v1/campaigns/{campaign_id}/jobs").json()
+    assert [j["kind"] for j in jobs] == ["create", "regenerate"]
+    if jobs[-1]["status"] == "failed":  # the tiny model wrote nothing usable, and the job says why
+        assert jobs[-1]["error"] and jobs[-1]["dropped_reasons"]
+        return
+    expect(page.locator("article.creative")).to_have_count(before + 1)
     regenerated = page.locator("article.creative.pending")
     expect(regenerated.locator(".tag")).to_have_text("regenerated")  # marked, and waiting for review
     page.get_by_label(re.compile("^Reason for rejecting")).fill("not on brief")
     regenerated.get_by_role("button", name=re.compile("^Reject creative")).click()
     expect(page.locator("article.creative.rejected")).to_contain_text("rejected in review: not on brief")
-    with server.api() as api:
-        jobs = api.get(f"/v1/campaigns/{campaign_id}/jobs").json()
-    assert [j["kind"] for j in jobs] == ["create", "regenerate"] and jobs[-1]["status"] == "done"
 
 
 def test_bad_brief_shows_errors_next_to_fields_and_keeps_what_was_typed(page, server: Server) -> None:
