@@ -94,6 +94,7 @@ def setup_adcraft(home: Path) -> tuple[str, str, int]:
                     fields={"text": [f"variant {i}"]},
                     findings=[],
                     generation={},
+                    status="active",  # approved: new creatives wait for review and are not served
                     status_reason="",
                 )
                 for i in range(20)

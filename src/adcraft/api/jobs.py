@@ -91,7 +91,9 @@ class GenerationRunner:
                   kind: str, auto_approve: bool) -> tuple[list[Creative], list[str]]:
         """The checked creative rows, and the reason each dropped candidate was dropped."""
         from adcraft.generate import GenerationConfig, generate_creatives
+        from adcraft.models.house import generation_model
 
+        model = model if self.settings.endpoint else generation_model(model)  # None: the house adapter
         generator = self.generator(model)
         # for_model picks up a training run's decoding.json, as the CLI's generate does
         config = GenerationConfig.for_model(model, max_new_tokens=self.settings.generation_max_new_tokens)
