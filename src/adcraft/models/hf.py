@@ -17,7 +17,9 @@ import torch
 
 from adcraft.core.errors import InputError
 from adcraft.models.base import CompletesFromScored
-from adcraft.models.default import DEFAULT_MODEL_ID, ensure_default_model
+from adcraft.models.default import DEFAULT_MODEL_ID, GEMMA
+from adcraft.models.packaged import PackagedModel, ensure_packaged_model
+from adcraft.models.smollm2 import SMOLLM2
 from adcraft.models.vocab import (
     SubVocabulary,
     language_token_ids,
@@ -26,6 +28,17 @@ from adcraft.models.vocab import (
 )
 
 DEFAULT_ALIASES = {None, "", "default", DEFAULT_MODEL_ID}
+# Every spec that names a packaged model (a GGUF in a PyPI package, converted once into a cache).
+PACKAGED_MODELS: dict[str, PackagedModel] = {
+    alias: model for model in (GEMMA, SMOLLM2) for alias in model.aliases
+}
+
+
+def packaged_model(spec: str | None) -> PackagedModel | None:
+    """The packaged model `spec` names (None / "" / "default" is Gemma), or None."""
+    if spec in DEFAULT_ALIASES:
+        return GEMMA
+    return PACKAGED_MODELS.get(str(spec).lower())
 
 
 class _DropMistralRegexWarning(logging.Filter):
@@ -41,8 +54,9 @@ torch.set_num_threads(os.cpu_count() or 1)
 
 def resolve_model_path(spec: str | None) -> str:
     """A loadable folder or cached HF id for `spec`; InputError naming the spec if there is none."""
-    if spec in DEFAULT_ALIASES:
-        return str(ensure_default_model())
+    packaged = packaged_model(spec)
+    if packaged is not None:
+        return str(ensure_packaged_model(packaged))
     assert spec is not None
     path = Path(spec).expanduser()
     if path.exists():
@@ -66,8 +80,9 @@ def is_adapter_dir(spec: str | None) -> bool:
 
 
 def load_causal_lm(model: str | None = None, *, merge_adapter: bool = True):
-    """(model, tokenizer) for a spec: None/"default"/"gemma-3-270m", a folder, a cached HF id, or an
-    adapter folder (base from its adapter_config.json, merged unless merge_adapter=False)."""
+    """(model, tokenizer) for a spec: None/"default"/"gemma-3-270m", "smollm2" (packaged models), a
+    folder, a cached HF id, or an adapter folder (base from its adapter_config.json, merged unless
+    merge_adapter=False)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     if is_adapter_dir(model):
