@@ -12,9 +12,9 @@ categories, six platforms, zh and en) asks for 8 variants. Reported per model:
 - the same rates over every candidate the model wrote before the gates ("raw"): what the gates remove;
 - seconds per brief (mean, p50, p90, max) and the share of briefs within 10 s.
 
-The first model is the baseline: every other model's yield and time are printed beside it with the
-ratio. One JSON line per run, then one summary line. `--sample N` writes N random returned creatives
-(seeded) of the last model to a Markdown file for a human read.
+The baseline (`--baseline`, the untuned `default` when it runs) is printed beside every other model
+with the ratio of yield and time. One JSON line per run, then one summary line. `--sample N` writes N
+random returned creatives (seeded) of the first model to a Markdown file for a human read.
 """
 
 from __future__ import annotations
@@ -37,8 +37,17 @@ SUITE = Path(__file__).parent / "briefs" / "creative_quality.jsonl"
 TIME_GOAL_S = 10.0
 
 
-def load_suite(path: Path, limit: int | None) -> list[tuple[str, str, Brief]]:
+def load_suite(path: Path, limit: int | None, per_group: int | None = None) -> list[tuple[str, str, Brief]]:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if per_group:  # the first K briefs of every (category, language): a smaller suite, same spread
+        taken: dict[tuple[str, str], int] = {}
+        kept = []
+        for row in rows:
+            group = (row["category"], row["brief"].get("language", "zh"))
+            if taken.get(group, 0) < per_group:
+                taken[group] = taken.get(group, 0) + 1
+                kept.append(row)
+        rows = kept
     suite = [(row["id"], row["category"], brief_from_dict(row["brief"], f"{path}:{row['id']}"))
              for row in rows]
     return suite[:limit] if limit else suite
@@ -116,24 +125,31 @@ def main() -> None:
     parser.add_argument("--model", action="append",
                         help="default, house, a run folder, or an endpoint's model")
     parser.add_argument("--endpoint", help="OpenAI-compatible URL for the last --model")
+    parser.add_argument("--baseline", default="default", help="the model the others are compared with")
     parser.add_argument("--briefs", type=Path, default=SUITE)
     parser.add_argument("-n", type=int, default=8)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--limit", type=int)
+    parser.add_argument("--per-group", type=int, help="only the first K briefs of each category and language")
+    parser.add_argument("--language", choices=("zh", "en"), help="only the briefs in this language")
     parser.add_argument("--sample", type=int, default=0)
     parser.add_argument("--sample-out", type=Path, default=Path("docs/creative-sample.md"))
     args = parser.parse_args()
     names = args.model or ["default", "house"]
-    suite = load_suite(args.briefs, args.limit)
+    suite = load_suite(args.briefs, args.limit, args.per_group)
+    if args.language:
+        suite = [row for row in suite if row[2].language == args.language]
     results: dict[str, list[dict]] = {}
-    creatives: list[dict] = []
+    first_creatives: list[dict] = []
     for index, name in enumerate(names):
         endpoint = args.endpoint if index == len(names) - 1 else None
         for seed in args.seeds:
             summary, creatives = run_model(name, endpoint, suite, args.n, seed)
+            if index == 0 and seed == args.seeds[0]:
+                first_creatives = creatives
             results.setdefault(name, []).append(summary)
             print(json.dumps(summary, ensure_ascii=False), flush=True)
-    baseline = names[0]
+    baseline = args.baseline if args.baseline in results else names[0]
     line = {"bench": "creative_quality", "baseline": baseline, "n": args.n, "seeds": args.seeds}
     for name, runs in results.items():
         yields = [r["yield"] for r in runs]
@@ -149,8 +165,8 @@ def main() -> None:
                 "time_ratio": round(line[name]["seconds_per_brief"]
                                     / max(base["seconds_per_brief"], 1e-9), 2)}
     print(json.dumps(line, ensure_ascii=False), flush=True)
-    if args.sample:
-        write_sample(creatives, args.sample, args.sample_out, seed=args.seeds[0])
+    if args.sample:  # the sample is of the first model's creatives: the one being judged
+        write_sample(first_creatives, args.sample, args.sample_out, seed=args.seeds[0])
 
 
 if __name__ == "__main__":

@@ -48,7 +48,8 @@ _ZH_MEASURE = ("折|元|块|斤|公斤|千克|克|毫升|升|厘米|毫米|米|�
 _ZH_TIME = "年|个月|月|天|日|周|星期|人"
 _ZH_NUMERAL = f"[{''.join(_ZH_DIGITS)}{''.join(_ZH_UNITS)}半]+"
 _ZH_NUMBER = re.compile(f"({_ZH_NUMERAL})(?:个)?({_ZH_MEASURE}|{_ZH_TIME})")
-_ARABIC = re.compile(r"(?<![a-z0-9.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+# Not inside a word or a number (X2, 1.5, 1,000); a folded full-width comma before it is a comma.
+_ARABIC = re.compile(r"(?<![a-z0-9])(?<![0-9][.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _EN_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,

@@ -7,6 +7,9 @@
   (built-in or the brand's past ads) that the brief does not hold too.
 - **complete**: no value ends on a connective, a preposition, an article, an open bracket or a comma
   ("10% Off Your", "纯棉的") — the sign of a cut mid-phrase.
+- **fluent**: no phrase said twice in a row (简约简约, "the the") and no phrase of 3+ characters three
+  times in one value (牛仔外套…牛仔外套…牛仔外套); a sentence field (description, body, primary text,
+  free text) holds a sentence: 4 words or 8 Chinese characters at least.
 - **no prompt text**: no delimiter (<数据>, ‹data›), field label, template phrase or injected
   instruction ("ignore all rules", 忽略以上) — text that is the prompt, not an ad.
 
@@ -42,8 +45,8 @@ _BRACKET = re.compile(r"[<>‹›＜＞〈〉{}]|<unk>|\[mask\]", re.IGNORECASE)
 _LABEL = re.compile(r"(?:^|\s)(?:headline|description|primary text|title|body|ad"
                     r"|标题|描述|正文|文案|广告)\s*[:：]",
                     re.IGNORECASE)
-_OPEN_NOUN_PHRASE = re.compile(r"\b(?:your|my|our|their|the|a|an)\s+(?:first|next|new|own|very|only|every)$",
-                               re.IGNORECASE)
+_OPEN_NOUN_PHRASE = re.compile(r"\b(?:your|my|our|their|the|a|an)\s+(?:first|next|new|own|very|only|every)$"
+                               r"|\b(?:with|of|for|in|at|to|by)\s+\d+$", re.IGNORECASE)
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
 # One-character head nouns of Chinese product names: 跑鞋 and 帆布鞋 are both 鞋, 保温杯 is a 杯.
@@ -147,10 +150,34 @@ def dangling_end(value: str, language: str) -> str | None:
     if _OPEN_NOUN_PHRASE.search(stripped):
         return _OPEN_NOUN_PHRASE.search(stripped).group()
     words = _WORD.findall(stripped.lower())
-    if words and words[-1] in _EN_STOP - {"no", "more", "it", "you", "this", "these", "that", "on", "in",
-                                          "at", "with", "from", "by", "into", "so"} \
+    if words and words[-1] in _EN_STOP - {"no", "more", "it", "you", "this", "these", "that", "on", "so"} \
             and len(words) > 1 and stripped[-1].isalnum():
         return words[-1]
+    return None
+
+
+_SENTENCE_FIELDS = {"description", "primary_text", "body", "text"}
+_STUTTER_ZH = re.compile(r"([\u3400-\u9fff]{2,})\1")
+_STUTTER_EN = re.compile(r"\b(\w+(?:\s+\w+)?)\s+\1\b", re.IGNORECASE)
+
+
+def disfluency(value: str, field: str) -> str | None:
+    """Why the value does not read as written copy: a stutter, a thrice-said phrase, a fragment."""
+    folded = fold(value).text
+    stutter = _STUTTER_ZH.search(folded) or _STUTTER_EN.search(folded)
+    if stutter:
+        return f"repeats {stutter.group(1)!r} twice in a row"
+    hanzi = "".join(_CJK_RUN.findall(folded))
+    for size in (4, 3):
+        for i in range(len(hanzi) - size + 1):
+            if hanzi.count(hanzi[i:i + size]) >= 3:
+                return f"says {hanzi[i:i + size]!r} three times"
+    words = _WORD.findall(folded)
+    counts = {w: words.count(w) for w in set(words) if w not in _EN_STOP and len(w) > 2}
+    if counts and max(counts.values()) >= 3:
+        return f"says {max(counts, key=counts.__getitem__)!r} three times"
+    if field in _SENTENCE_FIELDS and len(words) < 4 and len(hanzi) < 8:
+        return "a fragment, not a sentence"
     return None
 
 
@@ -189,6 +216,9 @@ def value_findings(value: str, field: str, brief: Brief, language: str, examples
     end = dangling_end(value, language)
     if end:
         findings.append(_finding("truncated", f"cut mid-phrase (ends on {end!r})", value, field))
+    halting = disfluency(value, field)
+    if halting:
+        findings.append(_finding("disfluent", f"not fluent copy: {halting}", value, field))
     copied = copied_phrase(value, examples, grounds_text)
     if copied:
         findings.append(_finding("copied", f"copies {copied!r} from a prompt example", value, field))
