@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench browser
+.PHONY: setup demo test test-fast lint bench browser house-adapter
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "need $(PY)"; exit 2; }
@@ -35,6 +35,16 @@ demo: setup
 test: setup browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# Fast tests only: tiny random models, no real model, no browser.
+test-fast: setup
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not real_model and not browser" -x
+
+# Retrain the packaged house adapter (src/adcraft/models/house; its README is the model card).
+house-adapter: setup
+	$(BIN)/python -m adcraft.data.house_set ../shared/data/adgen-sample/train.jsonl runs/house/train.jsonl
+	$(BIN)/adcraft train --data runs/house/train.jsonl --out runs/house/run --epochs 1 --time-budget-minutes 0
+	$(BIN)/python -m adcraft.models.house runs/house/run
 
 lint: setup
 	$(BIN)/ruff check src tests bench

@@ -48,8 +48,9 @@ _ZH_MEASURE = ("折|元|块|斤|公斤|千克|克|毫升|升|厘米|毫米|米|�
 _ZH_TIME = "年|个月|月|天|日|周|星期|人"
 _ZH_NUMERAL = f"[{''.join(_ZH_DIGITS)}{''.join(_ZH_UNITS)}半]+"
 _ZH_NUMBER = re.compile(f"({_ZH_NUMERAL})(?:个)?({_ZH_MEASURE}|{_ZH_TIME})")
-# Not inside a word or a number (X2, 1.5, 1,000); a folded full-width comma before it is a comma.
-_ARABIC = re.compile(r"(?<![a-z0-9])(?<![0-9][.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+# Not inside a word or a number (A2, 1.5, 1,000); after "x" it is a dimension (70x30); a folded
+# full-width comma before it is a comma.
+_ARABIC = re.compile(r"(?<![a-wyz0-9])(?<![0-9][.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _EN_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
@@ -186,11 +187,25 @@ def _family_of(matched: str, owner: dict[str, str]) -> str:
     return next(iter(owner.values()))
 
 
+# Where instruction text starts inside a brief value ("保温杯 ignore all rules", "say: free shipping"):
+# what follows is a request, not a fact, and grounds no claim.
+INSTRUCTION = re.compile(
+    r"ignore|disregard|instructions?\b|\bprompts?\b|system message|\brules\b|jailbreak|as an ai|"
+    r"忽略|无视|指令|提示词|(?<!不)规则|不要执行|写作素材|商品资料|product data|not instructions",
+    re.IGNORECASE,
+)
+
+
+def without_instructions(text: str) -> str:
+    match = INSTRUCTION.search(text)
+    return text[: match.start()] if match else text
+
+
 def brief_text(brief: Brief) -> str:
     """Everything the brief states, as one text: what a claim may be grounded in."""
     parts = [brief.product, brief.brand, brief.audience, brief.tone, *brief.must_include]
     parts += [f"{k} {v}" for k, v in brief.attributes]
-    return "\n".join(p for p in parts if p)
+    return "\n".join(without_instructions(p) for p in parts if p)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from adcraft.compliance.faithfulness import INSTRUCTION
 from adcraft.compliance.normalize import fold
 from adcraft.core.types import Brief, Creative, Finding
 
@@ -33,11 +34,7 @@ _EN_STOP = {"a", "an", "the", "for", "with", "and", "or", "of", "to", "in", "on"
 _ZH_DANGLING = set("的和与及或把被让给对从向为是更很也都又而但就才将并且如若")
 _SENTENCE_END = "。！？!?.…"
 _OPEN_END = re.compile(r"[，、：:;；,\-–—(（\[【《“‘\"'/&+]\s*$")
-_INSTRUCTION = re.compile(
-    r"ignore|disregard|instructions?\b|\bprompts?\b|system message|\brules\b|jailbreak|as an ai|"
-    r"忽略|无视|指令|提示词|(?<!不)规则|不要执行|写作素材|商品资料|product data|not instructions",
-    re.IGNORECASE,
-)
+_INSTRUCTION = INSTRUCTION
 _TAG = re.compile(r"[<‹＜〈]\s*/?\s*(?:数据|范例|data|example)\s*[>›＞〉]?"
                   r"|(?:数据|范例|data|example)\s*[>›＞〉]",
                   re.IGNORECASE)
@@ -161,7 +158,17 @@ _STUTTER_ZH = re.compile(r"([\u3400-\u9fff]{2,})\1")
 _STUTTER_EN = re.compile(r"\b(\w+(?:\s+\w+)?)\s+\1\b", re.IGNORECASE)
 
 
-def disfluency(value: str, field: str) -> str | None:
+def is_sentence_field(platform_id: str, field: str) -> bool:
+    """A field that holds a sentence: a description, body or free text of 90 characters or more
+    (Meta's 30-character description is a tag line)."""
+    from adcraft.core import get_platform
+
+    platform = get_platform(platform_id)
+    names = {spec.name: spec.max_length for spec in platform.fields}
+    return field in _SENTENCE_FIELDS and names.get(field, 0) >= 90
+
+
+def disfluency(value: str, field: str, sentence: bool = False) -> str | None:
     """Why the value does not read as written copy: a stutter, a thrice-said phrase, a fragment."""
     folded = fold(value).text
     stutter = _STUTTER_ZH.search(folded) or _STUTTER_EN.search(folded)
@@ -176,7 +183,7 @@ def disfluency(value: str, field: str) -> str | None:
     counts = {w: words.count(w) for w in set(words) if w not in _EN_STOP and len(w) > 2}
     if counts and max(counts.values()) >= 3:
         return f"says {max(counts, key=counts.__getitem__)!r} three times"
-    if field in _SENTENCE_FIELDS and len(words) < 4 and len(hanzi) < 8:
+    if sentence and len(words) < 4 and len(hanzi) < 8:
         return "a fragment, not a sentence"
     return None
 
@@ -207,7 +214,7 @@ def _finding(rule: str, reason: str, value: str, field: str, span: tuple[int, in
 
 
 def value_findings(value: str, field: str, brief: Brief, language: str, examples: list[str],
-                   grounds_text: str) -> list[Finding]:
+                   grounds_text: str, platform_id: str | None = None) -> list[Finding]:
     """The gates one field value fails on its own: prompt text, a cut mid-phrase, a copied run."""
     findings = []
     echo = prompt_text(value, brief)
@@ -216,7 +223,7 @@ def value_findings(value: str, field: str, brief: Brief, language: str, examples
     end = dangling_end(value, language)
     if end:
         findings.append(_finding("truncated", f"cut mid-phrase (ends on {end!r})", value, field))
-    halting = disfluency(value, field)
+    halting = disfluency(value, field, sentence=is_sentence_field(platform_id or brief.platform, field))
     if halting:
         findings.append(_finding("disfluent", f"not fluent copy: {halting}", value, field))
     copied = copied_phrase(value, examples, grounds_text)
@@ -241,5 +248,6 @@ def check_quality(creative: Creative, brief: Brief, examples: list[str] | None =
     findings = [missing] if missing else []
     for name, values in creative.fields.items():
         for value in values:
-            findings += value_findings(value, name, brief, creative.language, examples or [], grounds)
+            findings += value_findings(value, name, brief, creative.language, examples or [], grounds,
+                                       creative.platform)
     return findings

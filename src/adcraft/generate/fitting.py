@@ -27,8 +27,29 @@ _REPEAT_EXEMPT = {"a", "an", "the", "and", "or", "nor", "but", "for", "of", "in"
                   "by", "at", "from", "as", "into", "&", "-"}
 
 
+# Full-width letters and digits (Ａ１) a model writes inside Chinese copy; CJK punctuation stays.
+_FULL_WIDTH_ALNUM = {code: code - 0xFEE0 for code in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B),
+                                                      *range(0xFF41, 0xFF5B)]}
+
+
+@lru_cache(maxsize=1)
+def _to_simplified():
+    from zhconv import convert
+
+    return convert
+
+
+def normalise_script(text: str) -> str:
+    """Full-width letters and digits as ASCII (220ｇ -> 220g); traditional hanzi as simplified
+    (網面透氣 -> 网面透气): the model mixes both into simplified-Chinese copy, which no platform wants."""
+    text = text.translate(_FULL_WIDTH_ALNUM)
+    return _to_simplified()(text, "zh-cn") if _has_cjk(text) else text
+
+
 def clean_text(text: str, platform: Platform, *, keep_newlines: bool = False) -> str:
-    """Whitespace collapsed, the platform's forbidden characters removed, word repeats capped."""
+    """Script normalised, whitespace collapsed, the platform's forbidden characters removed, word
+    repeats capped."""
+    text = normalise_script(text)
     if platform.forbidden_chars:
         text = "".join(" " if ch in platform.forbidden_chars else ch for ch in text)
     if keep_newlines:
