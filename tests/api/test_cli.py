@@ -128,7 +128,8 @@ def test_campaign_approve_and_reject_review_pending_creatives(tmp_path: Path):
                             "language": "en"}, platform="generic", policy="ts", policy_params={})
         s.add(campaign)
         s.flush()
-        texts = ("Trail running shoes", "The best trail running shoes", "Trail running shoes for you")
+        texts = ("Trail running shoes for every trail", "The best trail running shoes",
+                 "Trail running shoes for you")
         rows = [Creative(campaign_id=campaign.id, fields={"text": [t]}, findings=[], generation={})
                 for t in texts]
         s.add_all(rows)

@@ -11,7 +11,8 @@ import pytest
 from adcraft.core import Creative
 from adcraft.generate.pipeline import GenerationResult
 
-CLEAN = ["Trail running shoes", "Meet our trail running shoes", "Trail running shoes for your next run"]
+CLEAN = ["Trail running shoes for every trail",
+         "Meet our trail running shoes", "Trail running shoes for your next run"]
 BLOCKED = "The best trail running shoes ever"  # en.absolute.best blocks
 BRIEF = {"product": "trail running shoes", "language": "en", "platform": "generic", "n_variants": 3}
 

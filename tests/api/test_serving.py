@@ -185,12 +185,14 @@ def test_same_api_on_postgresql(postgres_db_url, tmp_path):
     with TestClient(app) as client:
         with app.state.runtime.db.write() as s:
             advertiser, key = create_api_key(s, "acme")
-            campaign = Campaign(advertiser_id=advertiser.id, name="pg", brief={"product": "x"},
-                                platform="generic", policy="ts", policy_params={}, status="active", version=1)
+            campaign = Campaign(advertiser_id=advertiser.id, name="pg",
+                                brief={"product": "trail shoes", "language": "en"}, platform="generic",
+                                policy="ts", policy_params={}, status="active", version=1)
             s.add(campaign)
             s.flush()
             s.add_all([Creative(campaign_id=campaign.id, fields={"text": [t]}, findings=[], generation={},
-                                status_reason="") for t in ("a", "b")])
+                                status_reason="")
+                       for t in ("Trail shoes for every run", "Light trail shoes for long runs")])
         headers = {"X-API-Key": key}
         # created without a status, they wait for review: approved in bulk, on PostgreSQL as on SQLite
         assert client.post(f"/v1/campaigns/{campaign.id}/decide", json={}, headers=headers).status_code == 409

@@ -90,7 +90,9 @@ def test_epsilon_sampling_is_refused_by_name_not_dropped(server: str) -> None:
 
 def test_generate_creatives_over_http(server: str) -> None:
     generator = load_generator("tiny-served", endpoint=server + "/v1")
-    result = generate_creatives(Brief(product="跑鞋", platform="taobao_title", n_variants=2, seed=4),
+    brief = Brief(product="跑鞋", attributes={"颜色": "红色", "材质": "帆布"}, platform="taobao_title",
+                  n_variants=2, seed=4)
+    result = generate_creatives(brief,
                                 generator, GenerationConfig(oversample=1))
     assert len(result.creatives) == 2
     assert all(c.model_id.startswith("tiny-served@") for c in result.creatives)
