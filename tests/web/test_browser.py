@@ -2,7 +2,7 @@
 
 One server per module (temp ADCRAFT_HOME, SQLite, the tiny random model for generation); the
 tests run in file order and build on each other's campaign. Screenshots of every main page go to
-artifacts/screenshots/ (gitignored); ADCRAFT_UPDATE_DOCS_IMG=1 also refreshes the README's two in docs/img/.
+artifacts/screenshots/ (gitignored); ADCRAFT_UPDATE_DOCS_IMG=1 also refreshes docs/guide.md's two in docs/img/.
 """
 
 from __future__ import annotations
@@ -438,7 +438,7 @@ def test_demo_campaigns_in_every_preview_and_the_screenshots(browser, page, serv
     phone.close()
 
     assert phone_shot.stat().st_size > 0
-    if os.environ.get("ADCRAFT_UPDATE_DOCS_IMG"):  # refresh the README's screenshots only when asked
+    if os.environ.get("ADCRAFT_UPDATE_DOCS_IMG"):  # refresh docs/guide.md's screenshots only when asked
         DOCS_IMG.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(laptop_performance, DOCS_IMG / "dashboard-performance.png")
         shutil.copyfile(previews["preview-product"], DOCS_IMG / "dashboard-previews.png")
