@@ -2,7 +2,8 @@
 
 One server per module (temp ADCRAFT_HOME, SQLite, the tiny random model for generation); the
 tests run in file order and build on each other's campaign. Screenshots of every main page go to
-artifacts/screenshots/ (gitignored); ADCRAFT_UPDATE_DOCS_IMG=1 also refreshes docs/guide.md's two in docs/img/.
+artifacts/screenshots/ (gitignored); ADCRAFT_UPDATE_DOCS_IMG=1 also refreshes
+the two in docs/img/ (shown in docs/guide.md).
 """
 
 from __future__ import annotations
