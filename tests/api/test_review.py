@@ -4,9 +4,8 @@ regenerated creatives are marked; a job that yields nothing fails with the reaso
 
 from __future__ import annotations
 
-import time
-
 import pytest
+from test_end_to_end import wait_for_job
 
 from adcraft.core import Creative
 from adcraft.generate.pipeline import GenerationResult
@@ -43,13 +42,7 @@ def fake_generation(monkeypatch, app_and_client):
 
 
 def _wait(client, headers, job_id: int) -> dict:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        job = client.get(f"/v1/jobs/{job_id}", headers=headers).json()
-        if job["status"] in ("done", "failed"):
-            return job
-        time.sleep(0.05)
-    pytest.fail(f"job {job_id} did not finish")
+    return wait_for_job(client, headers, job_id, timeout_s=30)
 
 
 def _create(client, headers, **extra) -> tuple[int, dict]:

@@ -36,6 +36,14 @@ def _database(db: str | None):  # noqa: ANN202 - adcraft.store.Database
     return database
 
 
+def _in_session(db: str | None, advertiser: str, action, *, write: bool = False):  # noqa: ANN001, ANN202
+    """`action(session, advertiser_id)` in one transaction of the advertiser's database."""
+    database = _database(db)
+    advertiser_id = _advertiser_id(database, advertiser)
+    with database.write() if write else database.read() as session:
+        return action(session, advertiser_id)
+
+
 def _advertiser_id(database, name: str) -> int:  # noqa: ANN001
     from sqlalchemy import select
 
@@ -221,10 +229,8 @@ def campaign_approve(
     def run() -> None:
         from adcraft.api import review
 
-        database = _database(db)
-        advertiser_id = _advertiser_id(database, advertiser)
-        with database.write() as session:
-            result = review.approve_many(session, advertiser_id, campaign_id, creative or None)
+        result = _in_session(db, advertiser, lambda session, advertiser_id: review.approve_many(
+            session, advertiser_id, campaign_id, creative or None), write=True)
         if as_json:
             print(json.dumps(result, ensure_ascii=False))
             return
@@ -247,10 +253,8 @@ def campaign_reject(
     def run() -> None:
         from adcraft.api import review
 
-        database = _database(db)
-        advertiser_id = _advertiser_id(database, advertiser)
-        with database.write() as session:
-            review.reject(session, advertiser_id, creative_id, reason)
+        _in_session(db, advertiser, lambda session, advertiser_id: review.reject(
+            session, advertiser_id, creative_id, reason), write=True)
         console.print(f"rejected creative {creative_id}")
 
     guarded(run)
@@ -262,10 +266,8 @@ def campaign_list(advertiser: AdvertiserOption, db: DbOption = None, as_json: Js
     def run() -> None:
         from adcraft.api import services
 
-        database = _database(db)
-        advertiser_id = _advertiser_id(database, advertiser)
-        with database.read() as session:
-            rows = [services.campaign_dict(c) for c in services.list_campaigns(session, advertiser_id)]
+        rows = _in_session(db, advertiser, lambda session, advertiser_id: [
+            services.campaign_dict(c) for c in services.list_campaigns(session, advertiser_id)])
         if as_json:
             print(json.dumps(rows, ensure_ascii=False))
             return
@@ -292,10 +294,8 @@ def campaign_stats(
     def run() -> None:
         from adcraft.api import services
 
-        database = _database(db)
-        advertiser_id = _advertiser_id(database, advertiser)
-        with database.read() as session:
-            stats = services.campaign_stats(session, advertiser_id, campaign_id)
+        stats = _in_session(db, advertiser, lambda session, advertiser_id: services.campaign_stats(
+            session, advertiser_id, campaign_id))
         if as_json:
             print(json.dumps(stats, ensure_ascii=False))
             return
