@@ -84,6 +84,11 @@ class Lexicon:
     promises: dict[str, tuple[str, tuple[str, ...]]]  # group -> (reason, folded terms)
     exceptions: tuple[str, ...] = ()
 
+    @property
+    def owner(self) -> dict[str, str]:
+        """Each attribute term -> its family (a term in two families belongs to the first)."""
+        return _owner(self.families)
+
 
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
@@ -99,6 +104,11 @@ def lexicon() -> Lexicon:
         spec["reason"], tuple(fold(str(t)).text for t in [*spec.get("zh", []), *spec.get("en", [])]))
                 for group, spec in data["promises"].items()}
     return Lexicon(families, promises, tuple(fold(str(t)).text for t in data.get("exceptions", [])))
+
+
+@lru_cache(maxsize=4)
+def _owner(families: tuple[Family, ...]) -> dict[str, str]:
+    return {term: family.name for family in reversed(families) for term in family.terms}
 
 
 def _is_latin(term: str) -> bool:
@@ -168,7 +178,7 @@ def extract_claims(text: str) -> list[Claim]:
                 claims.append(Claim("promise", group, m.group(), m.start(), m.end()))
                 taken.append(m.span())
     # One pass over every family's terms, longest first: 牛仔裤 (another garment) wins over 牛仔 (a material).
-    owner = {term: family.name for family in reversed(lex.families) for term in family.terms}
+    owner = lex.owner
     for m in _term_pattern(tuple(owner)).finditer(folded):
         if not any(a < m.end() and m.start() < b for a, b in taken):
             family_name = owner.get(m.group()) or owner.get(_stem(m.group())) or _family_of(m.group(), owner)

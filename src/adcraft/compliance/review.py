@@ -9,13 +9,14 @@ from adcraft.core.types import Brief, Creative, Finding, Severity
 
 
 def review_creative(creative: Creative, brief: Brief, *, examples: list[str] | None = None,
-                    unsupported: Severity = "block") -> list[Finding]:
+                    unsupported: Severity = "block", grounds: Grounds | None = None) -> list[Finding]:
     """Law and platform findings, faithfulness findings per field value, and quality findings.
 
     `examples` are the few-shot texts the generator saw (a creative must not copy them);
-    `unsupported` is the severity of a claim the brief does not ground (contradictions always block).
+    `unsupported` is the severity of a claim the brief does not ground (contradictions always block);
+    `grounds` is the brief's, when the caller has it already.
     """
-    grounds = Grounds.of(brief)
+    grounds = grounds or Grounds.of(brief)
     findings = check_creative(creative, brief)
     for name, values in creative.fields.items():
         for value in values:

@@ -77,7 +77,8 @@ class Gate:
 
     def review(self, creative: Creative) -> str | None:
         """Attach every finding; the reason the creative may not be returned, or None."""
-        creative.findings = review_creative(creative, self.brief, examples=self.examples)
+        creative.findings = review_creative(creative, self.brief, examples=self.examples,
+                                            grounds=self.grounds)
         blocking = [f for f in creative.findings if f.severity == "block"]
         if not blocking:
             return None

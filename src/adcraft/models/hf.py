@@ -230,28 +230,12 @@ class HFGenerator(CompletesFromScored):
             if seed is not None:
                 torch.manual_seed(seed)
             with restricted_vocabulary(self.model, vocab) if vocab is not None else nullcontext():
-                out = self._generate(input_ids, attention_mask, options)
+                out = self.model.generate(input_ids=input_ids, attention_mask=attention_mask, **options)
         new_tokens = out[:, input_ids.shape[1]:]
         logprobs = recorder.finish(new_tokens[:, -1]) if recorder and new_tokens.shape[1] else None
         if vocab is not None:
             new_tokens = vocab.decode(new_tokens)
         return self._rows(new_tokens, logprobs, len(prompts), n)
-
-    def _generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, options: dict) -> torch.Tensor:
-        """`generate`; for one prompt and n sampled variants, the prompt is run once and its KV cache
-        copied n times, instead of running n identical copies of it (most of the time of a short ad)."""
-        n = options["num_return_sequences"]
-        if input_ids.shape[0] != 1 or n == 1 or options["num_beams"] != 1 or input_ids.shape[1] < 2:
-            return self.model.generate(input_ids=input_ids, attention_mask=attention_mask, **options)
-        from transformers import DynamicCache
-
-        cache = DynamicCache()
-        self.model(input_ids=input_ids[:, :-1], attention_mask=attention_mask[:, :-1], past_key_values=cache,
-                   use_cache=True, logits_to_keep=1)
-        cache.batch_repeat_interleave(n)
-        return self.model.generate(input_ids=input_ids.repeat(n, 1),
-                                   attention_mask=attention_mask.repeat(n, 1), past_key_values=cache,
-                                   **{**options, "num_return_sequences": 1})
 
     def _rows(self, tokens: torch.Tensor, logprobs: torch.Tensor | None, n_prompts: int, n: int):
         # Count a token up to and including the first stop token; the rest is padding.
