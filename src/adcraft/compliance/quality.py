@@ -2,7 +2,8 @@
 
 - **on product**: it names the brief's product or its category: the product string, its head noun
   (the last English word, singular or plural; a Chinese suffix or prefix of two characters or more,
-  外套 of 牛仔外套), or a type attribute's value (类型#上衣 -> 上衣).
+  外套 of 牛仔外套), or a type attribute's value (类型#上衣 -> 上衣). A title or headline names no
+  other product (`claims/products.yaml`) that the brief does not: 牛仔裤 in a 牛仔外套 title.
 - **not copied**: it shares no run of 6 Chinese characters or 4 English words with a few-shot example
   (built-in or the brand's past ads) that the brief does not hold too.
 - **complete**: no value ends on a connective, a preposition, an article, an open bracket or a comma
@@ -19,6 +20,10 @@ Each failure is a `Finding` of category "quality" that blocks, with a reason and
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from importlib import resources
+
+import yaml
 
 from adcraft.compliance.faithfulness import INSTRUCTION
 from adcraft.compliance.normalize import fold
@@ -90,6 +95,31 @@ def product_terms(brief: Brief) -> set[str]:
             if len(words) >= 2:
                 terms.add(" ".join(words[-2:]))
     return {t for t in terms if t and not t.isdigit()}
+
+
+@lru_cache(maxsize=1)
+def _product_nouns() -> tuple[frozenset[str], frozenset[str]]:
+    path = resources.files("adcraft.compliance").joinpath("claims/products.yaml")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return (frozenset(fold(w).text for w in data["zh"]), frozenset(fold(w).text for w in data["en"]))
+
+
+def other_product(value: str, brief: Brief, grounds_text: str, terms: set[str]) -> str | None:
+    """A product noun in the value that the brief does not name and whose head (last hanzi, last
+    English word) is not the brief's product's: 牛仔裤 for a 牛仔外套, but 休闲鞋 passes for a 帆布鞋."""
+    folded, grounds = fold(value).text, fold(grounds_text).text
+    zh_nouns, en_nouns = _product_nouns()
+    for noun in zh_nouns:
+        if noun in folded and noun not in grounds and not any(noun[i:] in terms for i in range(len(noun))):
+            return noun
+    joined = " " + " ".join(_WORD.findall(folded)) + " "
+    for noun in en_nouns:
+        words = noun.split()
+        forms = _singular_plural(words[-1])
+        if any(f" {' '.join([*words[:-1], form])} " in joined for form in forms) \
+                and noun not in grounds and not forms & terms:
+            return noun
+    return None
 
 
 def names_product(text: str, brief: Brief, terms: set[str] | None = None) -> bool:
@@ -214,16 +244,24 @@ def _finding(rule: str, reason: str, value: str, field: str, span: tuple[int, in
 
 
 def value_findings(value: str, field: str, brief: Brief, language: str, examples: list[str],
-                   grounds_text: str, platform_id: str | None = None) -> list[Finding]:
-    """The gates one field value fails on its own: prompt text, a cut mid-phrase, a copied run."""
+                   grounds_text: str, platform_id: str | None = None,
+                   terms: set[str] | None = None) -> list[Finding]:
+    """The gates one field value fails on its own: prompt text, a cut mid-phrase, a copied run,
+    another product named in a title or headline."""
     findings = []
+    sentence = is_sentence_field(platform_id or brief.platform, field)
+    other = None if sentence else other_product(value, brief, grounds_text,
+                                                terms if terms is not None else product_terms(brief))
+    if other:
+        findings.append(_finding("other_product", f"names another product ({other!r}) in a {field}",
+                                 value, field))
     echo = prompt_text(value, brief)
     if echo:
         findings.append(_finding("prompt_text", f"holds {echo}, not ad copy", value, field))
     end = dangling_end(value, language)
     if end:
         findings.append(_finding("truncated", f"cut mid-phrase (ends on {end!r})", value, field))
-    halting = disfluency(value, field, sentence=is_sentence_field(platform_id or brief.platform, field))
+    halting = disfluency(value, field, sentence=sentence)
     if halting:
         findings.append(_finding("disfluent", f"not fluent copy: {halting}", value, field))
     copied = copied_phrase(value, examples, grounds_text)

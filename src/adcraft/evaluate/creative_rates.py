@@ -29,7 +29,7 @@ def creative_flags(creative: Creative, brief: Brief, examples: list[str] | None 
     findings = review_creative(creative, brief, examples=examples if examples is not None else brief.examples)
     rules = {f.rule_id for f in findings}
     return {
-        "on_product": "quality.off_product" not in rules,
+        "on_product": not rules & {"quality.off_product", "quality.other_product"},
         "contradiction": any(is_contradiction(f) for f in findings),
         "unsupported": any(is_unsupported(f) for f in findings),
         "copied": "quality.copied" in rules,

@@ -123,9 +123,14 @@ def _has_cjk(text: str) -> bool:
     return re.search(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]", text) is not None
 
 
+# Keyword titles: a list of terms, where a cut between two terms still reads whole.
+KEYWORD_FIELDS = {("taobao_title", "title"), ("amazon_title", "title")}
+
+
 def fit_text(text: str, platform: Platform, field_name: str) -> str | None:
-    """`text` cleaned and, if too long, cut at a clause or word boundary to fit the field; None if
-    no boundary gives a non-empty fit (the caller regenerates)."""
+    """`text` cleaned and, if too long, cut at a clause boundary to fit the field (at a word
+    boundary too in a keyword title); None if no boundary gives a non-empty fit (the caller
+    regenerates)."""
     spec = platform.field(field_name)
     keep_newlines = spec.max_length >= 200
     text = clean_text(text, platform, keep_newlines=keep_newlines)
@@ -141,6 +146,8 @@ def fit_text(text: str, platform: Platform, field_name: str) -> str | None:
                 piece = _tidy_cut(piece)
             if piece and platform.length(piece) <= limit:
                 return piece
+    if (platform.id, field_name) not in KEYWORD_FIELDS:
+        return None  # a sentence cut between two words reads as cut ("... with a waxed"): regenerate
     ends = _word_ends(text) if _has_cjk(text) else tuple(m.start() for m in re.finditer(r"\s", text))
     for end in reversed(ends):
         if end >= len(text):

@@ -45,7 +45,7 @@ class Gate:
                            must_avoid=self.brief.must_avoid, field=name)
         found += check_faithfulness(value, self.brief, field=name, grounds=self.grounds)
         found += value_findings(value, name, self.brief, self.brief.language, self.examples,
-                                self.grounds_text)
+                                self.grounds_text, self.platform.id, self.terms)
         return [f for f in found if f.severity == "block"]
 
     def screen(self, value: str, name: str) -> tuple[str | None, str]:
