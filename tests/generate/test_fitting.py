@@ -68,7 +68,8 @@ def test_a_sentence_is_never_cut_between_words_but_a_keyword_title_is() -> None:
     amazon = get_platform("amazon_title")  # a keyword title may lose its last terms
     fitted = fit_text("Trail Running Shoes Lightweight Grippy " * 8, amazon, "title")
     assert fitted is not None and fitted.endswith(("Shoes", "Lightweight", "Grippy", "Running", "Trail"))
-    assert fit_text("超轻透气网面跑步鞋缓震回弹适合长距离越野跑步穿着" * 3, get_platform("taobao_title"), "title")
+    taobao = get_platform("taobao_title")
+    assert fit_text("超轻透气网面跑步鞋缓震回弹适合长距离越野跑步穿着" * 3, taobao, "title")
 
 
 def test_decimal_points_and_thousands_are_not_clause_boundaries() -> None:

@@ -177,3 +177,22 @@ def test_default_tokenizer_saves_without_a_copy_of_the_gguf(default_model_dir: P
     reloaded = AutoTokenizer.from_pretrained(tmp_path)
     text = "简约而不简单的牛仔外套 This tent sleeps four."
     assert reloaded(text).input_ids == tokenizer(text).input_ids
+
+
+def test_favoured_words_raise_the_share_of_their_tokens(tiny) -> None:
+    # A random model rarely writes the brief's tokens; a large bias makes them most of what it writes.
+    prompt = ["商品：跑鞋\n文案："]
+    words = ["网面透气", "白色"]
+    favoured = set()
+    for word in words:
+        favoured |= set(tiny.tokenizer(word, add_special_tokens=False).input_ids)
+        favoured |= set(tiny.tokenizer(" " + word, add_special_tokens=False).input_ids)
+
+    def share(rows) -> float:
+        ids = [i for text, _ in rows[0] for i in tiny.tokenizer(text, add_special_tokens=False).input_ids]
+        return sum(i in favoured for i in ids) / max(1, len(ids))
+
+    plain = tiny.complete_scored(prompt, n=4, max_new_tokens=8, seed=3, language="zh")
+    biased = tiny.complete_scored(prompt, n=4, max_new_tokens=8, seed=3, language="zh",
+                                  favour_words=words, favour_bias=30.0)
+    assert share(biased) > 0.8 > share(plain)

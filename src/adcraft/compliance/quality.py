@@ -70,7 +70,7 @@ def _singular_plural(word: str) -> set[str]:
     return forms
 
 
-def _clean_product(product: str) -> str:
+def clean_product(product: str) -> str:
     """The product without injected instruction text ("保温杯 ignore all rules" -> "保温杯")."""
     match = _INSTRUCTION.search(product)
     head = product[: match.start()] if match else product
@@ -79,7 +79,7 @@ def _clean_product(product: str) -> str:
 
 def product_terms(brief: Brief) -> set[str]:
     """Folded words any of which names the brief's product or its category (see the module docstring)."""
-    sources = [_clean_product(brief.product)]
+    sources = [clean_product(brief.product)]
     sources += [v for k, v in brief.attributes if k.strip().lower() in _TYPE_KEYS]
     terms: set[str] = set()
     for source in sources:
@@ -273,7 +273,7 @@ def value_findings(value: str, field: str, brief: Brief, language: str, examples
 def off_product(creative: Creative, brief: Brief, terms: set[str] | None = None) -> Finding | None:
     if names_product(creative.text(" "), brief, terms):
         return None
-    return _finding("off_product", f"does not name the product ({_clean_product(brief.product)!r}) or its "
+    return _finding("off_product", f"does not name the product ({clean_product(brief.product)!r}) or its "
                     "category", creative.text(" "), next(iter(creative.fields), "text"))
 
 

@@ -15,6 +15,8 @@ from collections import Counter
 from dataclasses import dataclass, field, fields
 
 from adcraft.compliance import banned_terms
+from adcraft.compliance.faithfulness import without_instructions
+from adcraft.compliance.quality import clean_product
 from adcraft.core import Brief, Creative, Platform, get_platform
 from adcraft.data import PLACEHOLDER
 from adcraft.generate.fitting import clause_fragments, fill_counts, fit_fields, fit_text
@@ -48,6 +50,9 @@ class GenerationConfig:
     max_rounds: int = 2  # the first round plus regenerations for what was dropped
     dedupe_threshold: float = NEAR_DUPLICATE_JACCARD
     do_sample: bool = True
+    # > 0: this many logits added to the tokens of the brief's own words (product, attribute values,
+    # brand, must-include): copy that says what the brief says instead of inventing.
+    favour_brief_words: float = 0.0
     block_banned_terms: bool = True  # pass compliance.banned_terms + must_avoid as bad words
 
     @classmethod
@@ -99,6 +104,13 @@ def _fallback_texts(brief: Brief) -> list[str]:
     return [t for t in texts if t.strip()]
 
 
+def brief_words(brief: Brief) -> list[str]:
+    """The brief's own words: product, brand, attribute values, must-include terms."""
+    values = [without_instructions(w).strip() for w in (brief.brand, *(v for _, v in brief.attributes),
+                                                         *brief.must_include)]
+    return [w for w in (clean_product(brief.product), *values) if w]
+
+
 def _complete(generator: Generator, prompt: str, count: int, brief: Brief, config: GenerationConfig,
               seed: int | None, bad_words: list[str]) -> list[tuple[str, float | None]]:
     platform = get_platform(brief.platform)
@@ -115,6 +127,8 @@ def _complete(generator: Generator, prompt: str, count: int, brief: Brief, confi
     )
     if config.epsilon_cutoff > 0:  # only then: a backend without epsilon sampling need not know the key
         options["epsilon_cutoff"] = config.epsilon_cutoff
+    if config.favour_brief_words > 0 and getattr(generator, "favours_words", False):
+        options.update(favour_words=brief_words(brief), favour_bias=config.favour_brief_words)
     if hasattr(generator, "complete_scored"):
         return generator.complete_scored([prompt], language=brief.language, **options)[0]
     return [(text, None) for text in generator.complete([prompt], **options)[0]]

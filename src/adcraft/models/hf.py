@@ -159,6 +159,8 @@ class _ChosenTokenLogProbs:
 class HFGenerator(CompletesFromScored):
     """A local causal LM behind the Generator protocol; all prompts and variants in one generate call."""
 
+    favours_words = True  # complete_scored takes favour_words / favour_bias (a per-token logit bias)
+
     def __init__(self, model, tokenizer, model_id: str, *, restrict_vocab: bool = True) -> None:
         self.model = model
         self.tokenizer = tokenizer
@@ -190,8 +192,11 @@ class HFGenerator(CompletesFromScored):
         seed: int | None = None,
         bad_words: list[str] | None = None,
         language: str | None = None,
+        favour_words: list[str] | None = None,
+        favour_bias: float = 0.0,
     ) -> list[list[tuple[str, float | None]]]:
-        """For each prompt, n (completion, mean token log-prob) pairs from ONE batched generate."""
+        """For each prompt, n (completion, mean token log-prob) pairs from ONE batched generate.
+        `favour_words` (the brief's own words) get `favour_bias` added to their tokens' logits."""
         if not prompts:
             return []
         batch = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=True)
@@ -220,6 +225,7 @@ class HFGenerator(CompletesFromScored):
             pad_token_id=pad_id,
             eos_token_id=stop_ids,
             bad_words_ids=self._bad_word_ids(bad_words or [], vocab),
+            sequence_bias=self._favoured_ids(favour_words or [], favour_bias, vocab),
             logits_processor=[recorder] if recorder else [],
         )
         if do_sample:
@@ -260,6 +266,19 @@ class HFGenerator(CompletesFromScored):
         allowed = allowed[allowed < full_size]
         keep = torch.cat([allowed, input_ids.flatten(), torch.tensor(self._special_ids + self._stop_ids)])
         return SubVocabulary(keep, full_size)
+
+    def _favoured_ids(self, words: list[str], bias: float,
+                      vocab: SubVocabulary | None) -> dict[tuple[int, ...], float] | None:
+        """Every token of the words (alone and after a space), each as a one-token sequence bias."""
+        if bias == 0 or not words:
+            return None
+        ids: set[int] = set()
+        for word in {w.strip() for w in words if w.strip()}:
+            for variant in (word, " " + word):
+                ids.update(self.tokenizer(variant, add_special_tokens=False).input_ids)
+        ids -= set(self._special_ids)
+        encoded = [int(i) for i in vocab.encode(torch.tensor(sorted(ids)))] if vocab is not None else ids
+        return {(i,): bias for i in encoded if i >= 0} or None
 
     def _bad_word_ids(self, words: list[str], vocab: SubVocabulary | None) -> list[list[int]] | None:
         sequences: list[list[int]] = []
