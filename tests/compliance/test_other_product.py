@@ -46,3 +46,24 @@ def test_bodies_may_name_what_goes_with_the_product() -> None:
     note.fields["title"] = ["白色牛仔裤"]
     found = [f for f in check_quality(note, jacket) if f.rule_id == "quality.other_product"]
     assert found and found[0].field == "title" and "牛仔裤" in found[0].reason
+
+
+def test_a_short_title_says_no_phrase_twice_but_a_long_title_may() -> None:
+    from adcraft.compliance.quality import disfluency, is_short_field
+
+    assert is_short_field("taobao_title", "title") and not is_short_field("amazon_title", "title")
+    assert disfluency("牛仔外套白色廓形牛仔外套", "title", short=True) == "says '牛仔外套' twice"
+    assert disfluency("牛仔外套白色廓形牛仔外套", "title") is None
+    assert disfluency("Denim Jacket, Rigid Denim", "headline", short=True) == "says 'denim' twice"
+    assert disfluency("牛仔外套白色廓形街头", "title", short=True) is None
+
+
+def test_another_name_for_the_same_product_and_a_plural_only_noun_pass() -> None:
+    skillet = _brief("cast iron skillet", {"size": "10 inch"}, "amazon_title", "en")
+    assert _other("Cast Iron Skillet, 10 Inch Frying Pan", skillet) is None
+    assert _other("Cast Iron Skillet with a Mug", skillet) == "mug"
+    bank = _brief("便携充电宝", {"容量": "10000mAh"}, "taobao_title", "zh")
+    assert _other("便携充电宝10000mAh移动电源", bank) is None
+    shirt = _brief("linen button-down shirt", {"sleeve": "short sleeve"}, "google_rsa", "en")
+    assert _other("Short Sleeve Linen Shirt", shirt) is None  # 'shorts' is listed as written only
+    assert _other("Linen Shirt and Shorts", shirt) == "shorts"

@@ -9,8 +9,9 @@
 - **complete**: no value ends on a connective, a preposition, an article, an open bracket or a comma
   ("10% Off Your", "纯棉的") — the sign of a cut mid-phrase.
 - **fluent**: no phrase said twice in a row (简约简约, "the the") and no phrase of 3+ characters three
-  times in one value (牛仔外套…牛仔外套…牛仔外套); a sentence field (description, body, primary text,
-  free text) holds a sentence: 4 words or 8 Chinese characters at least.
+  times in one value (牛仔外套…牛仔外套…牛仔外套), twice in a title or headline of 60 units at most;
+  a sentence field (description, body, primary text, free text) holds a sentence: 4 words or 8
+  Chinese characters at least.
 - **no prompt text**: no delimiter (<数据>, ‹data›), field label, template phrase or injected
   instruction ("ignore all rules", 忽略以上) — text that is the prompt, not an ad.
 
@@ -98,26 +99,36 @@ def product_terms(brief: Brief) -> set[str]:
 
 
 @lru_cache(maxsize=1)
-def _product_nouns() -> tuple[frozenset[str], frozenset[str]]:
+def _product_nouns() -> tuple[frozenset[str], frozenset[str], tuple[frozenset[str], ...]]:
+    """Chinese nouns, English nouns and the groups of names for one product, from claims/products.yaml."""
     path = resources.files("adcraft.compliance").joinpath("claims/products.yaml")
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return (frozenset(fold(w).text for w in data["zh"]), frozenset(fold(w).text for w in data["en"]))
+    same = tuple(frozenset(fold(w).text for w in group) for group in data.get("same", []))
+    return (frozenset(fold(w).text for w in data["zh"]), frozenset(fold(w).text for w in data["en"]), same)
+
+
+def _noun_forms(word: str) -> set[str]:
+    """A listed noun and its plural; a noun listed in the plural (shorts, jeans) only as written, so
+    'shorts' never matches the adjective in 'Short Sleeve'."""
+    return {word} if word.endswith("s") else {word, word + "s", word + "es"}
 
 
 def other_product(value: str, brief: Brief, grounds_text: str, terms: set[str]) -> str | None:
-    """A product noun in the value that the brief does not name and whose head (last hanzi, last
-    English word) is not the brief's product's: 牛仔裤 for a 牛仔外套, but 休闲鞋 passes for a 帆布鞋."""
+    """A product noun in the value that the brief does not name, whose head (last hanzi, last English
+    word) is not the brief's product's and which is not another name for it (skillet, frying pan):
+    牛仔裤 for a 牛仔外套, but 休闲鞋 passes for a 帆布鞋."""
     folded, grounds = fold(value).text, fold(grounds_text).text
-    zh_nouns, en_nouns = _product_nouns()
-    for noun in zh_nouns:
+    zh_nouns, en_nouns, same = _product_nouns()
+    own = set().union(*(g for g in same if any(name in grounds or name in terms for name in g)))
+    for noun in sorted(zh_nouns - own):
         if noun in folded and noun not in grounds and not any(noun[i:] in terms for i in range(len(noun))):
             return noun
     joined = " " + " ".join(_WORD.findall(folded)) + " "
-    for noun in en_nouns:
+    for noun in sorted(en_nouns - own):
         words = noun.split()
-        forms = _singular_plural(words[-1])
+        forms = _noun_forms(words[-1])
         if any(f" {' '.join([*words[:-1], form])} " in joined for form in forms) \
-                and noun not in grounds and not forms & terms:
+                and noun not in grounds and not _singular_plural(words[-1]) & terms:
             return noun
     return None
 
@@ -198,21 +209,32 @@ def is_sentence_field(platform_id: str, field: str) -> bool:
     return field in _SENTENCE_FIELDS and names.get(field, 0) >= 90
 
 
-def disfluency(value: str, field: str, sentence: bool = False) -> str | None:
-    """Why the value does not read as written copy: a stutter, a thrice-said phrase, a fragment."""
+def is_short_field(platform_id: str, field: str) -> bool:
+    """A title, headline or tag line of at most 60 length units: room for no phrase said twice."""
+    from adcraft.core import get_platform
+
+    spec = next((f for f in get_platform(platform_id).fields if f.name == field), None)
+    return spec is not None and spec.max_length <= 60
+
+
+def disfluency(value: str, field: str, sentence: bool = False, short: bool = False) -> str | None:
+    """Why the value does not read as written copy: a stutter, a thrice-said phrase (twice-said in a
+    short title or headline: "牛仔外套白色廓形牛仔外套"), a fragment."""
     folded = fold(value).text
     stutter = _STUTTER_ZH.search(folded) or _STUTTER_EN.search(folded)
     if stutter:
         return f"repeats {stutter.group(1)!r} twice in a row"
+    most = 2 if short else 3
+    said = "twice" if short else "three times"
     hanzi = "".join(_CJK_RUN.findall(folded))
     for size in (4, 3):
         for i in range(len(hanzi) - size + 1):
-            if hanzi.count(hanzi[i:i + size]) >= 3:
-                return f"says {hanzi[i:i + size]!r} three times"
+            if hanzi.count(hanzi[i:i + size]) >= most:
+                return f"says {hanzi[i:i + size]!r} {said}"
     words = _WORD.findall(folded)
     counts = {w: words.count(w) for w in set(words) if w not in _EN_STOP and len(w) > 2}
-    if counts and max(counts.values()) >= 3:
-        return f"says {max(counts, key=counts.__getitem__)!r} three times"
+    if counts and max(counts.values()) >= most:
+        return f"says {max(counts, key=counts.__getitem__)!r} {said}"
     if sentence and len(words) < 4 and len(hanzi) < 8:
         return "a fragment, not a sentence"
     return None
@@ -261,7 +283,8 @@ def value_findings(value: str, field: str, brief: Brief, language: str, examples
     end = dangling_end(value, language)
     if end:
         findings.append(_finding("truncated", f"cut mid-phrase (ends on {end!r})", value, field))
-    halting = disfluency(value, field, sentence=sentence)
+    short = is_short_field(platform_id or brief.platform, field)
+    halting = disfluency(value, field, sentence=sentence, short=short)
     if halting:
         findings.append(_finding("disfluent", f"not fluent copy: {halting}", value, field))
     copied = copied_phrase(value, examples, grounds_text)

@@ -2,7 +2,7 @@
 
 For a set of creatives (each with its brief), in % of creatives:
 
-- on_product     names the brief's product or its category;
+- on_product     names the brief's product or its category, and no other product in a title or headline;
 - contradiction  holds an attribute value the brief contradicts (纯棉 for a 牛仔布 jacket);
 - unsupported    holds a number, promise, certification or claim attribute the brief does not state;
 - copied         holds a run of a few-shot example the brief does not hold;
